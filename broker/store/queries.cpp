@@ -1,0 +1,193 @@
+#include "broker/store/queries.hpp"
+
+namespace broker::store::queries {
+
+// The job columns in the order pg_store's row decoder reads them (seq last: the paging key).
+#define BROKER_JOB_COLUMNS                                                                       \
+    "id::text, owner, name, namespace, job_type, form::text, coalesce(manifests::text, 'null'), " \
+    "coalesce(placement::text, 'null'), state, message, priority, cluster_status::text, "        \
+    "epoch_us(created_at), epoch_us(updated_at), generation, seq"
+
+#define BROKER_EVENT_COLUMNS \
+    "id, job_id::text, epoch_us(at), from_state, to_state, reason, message"
+
+
+const query ping{"ping", "SELECT 1"};
+
+// One lock for every placement: a placement looks at all clusters at once, so per-cluster locks
+// would have to be taken in a fixed order anyway; one transaction-level lock is simpler, is
+// released by COMMIT/ROLLBACK (or a dropped connection), and the critical section is a few
+// milliseconds. The key is an arbitrary constant reserved for this purpose.
+const query reservation_lock{"reservation_lock", "SELECT pg_advisory_xact_lock(4707218830177001)"};
+
+const query new_uuid{"new_uuid", "SELECT gen_random_uuid()::text"};
+
+const query migration_lock{"migration_lock", "SELECT pg_advisory_lock(4707218830177002)"};
+const query migration_unlock{"migration_unlock", "SELECT pg_advisory_unlock(4707218830177002)"};
+const query migrations_applied{"migrations_applied",
+                               "SELECT version FROM schema_migrations ORDER BY version"};
+const query migration_record{"migration_record",
+                             "INSERT INTO schema_migrations (version, name) VALUES ($1, $2)"};
+
+const query insert_job{
+    "insert_job",
+    "INSERT INTO jobs (id, owner, name, namespace, job_type, form, manifests, placement, state, "
+    "message, priority) VALUES ($1::uuid, $2, $3, $4, $5, $6::jsonb, $7::jsonb, $8::jsonb, $9, "
+    "$10, $11) RETURNING " BROKER_JOB_COLUMNS};
+
+const query get_job{"get_job",
+                    "SELECT " BROKER_JOB_COLUMNS
+                    " FROM jobs WHERE id = $1::uuid AND ($2::text IS NULL OR owner = $2)"};
+
+const query get_job_for_update{
+    "get_job_for_update",
+    "SELECT " BROKER_JOB_COLUMNS
+    " FROM jobs WHERE id = $1::uuid AND ($2::text IS NULL OR owner = $2) FOR UPDATE"};
+
+const query list_jobs{
+    "list_jobs",
+    "SELECT " BROKER_JOB_COLUMNS
+    " FROM jobs WHERE ($1::text IS NULL OR state = $1) AND ($2::text IS NULL OR namespace = $2)"
+    " AND ($3::text IS NULL OR job_type = $3) AND ($4::text IS NULL OR owner = $4)"
+    " AND ($5::bigint IS NULL OR seq < $5) ORDER BY seq DESC LIMIT $6"};
+
+const query list_queued_jobs{"list_queued_jobs",
+                             "SELECT " BROKER_JOB_COLUMNS
+                             " FROM jobs WHERE state = 'Queued' ORDER BY priority DESC, seq LIMIT $1"};
+
+const query list_active_jobs{
+    "list_active_jobs", "SELECT " BROKER_JOB_COLUMNS
+                        " FROM jobs WHERE state IN ('Submitting', 'Running') ORDER BY seq LIMIT $1"};
+
+const query update_job_status{
+    "update_job_status",
+    "UPDATE jobs SET state = $2, message = $3, cluster_status = $4::jsonb,"
+    " updated_at = clock_timestamp(), generation = generation + 1"
+    " WHERE id = $1::uuid RETURNING " BROKER_JOB_COLUMNS};
+
+const query update_job_placement{
+    "update_job_placement",
+    "UPDATE jobs SET state = $2, message = $3, manifests = $4::jsonb, placement = $5::jsonb,"
+    " updated_at = clock_timestamp(), generation = generation + 1"
+    " WHERE id = $1::uuid RETURNING " BROKER_JOB_COLUMNS};
+
+const query insert_event{
+    "insert_event",
+    "INSERT INTO job_events (job_id, from_state, to_state, reason, message)"
+    " VALUES ($1::uuid, $2, $3, $4, $5) RETURNING " BROKER_EVENT_COLUMNS};
+
+const query list_events{"list_events", "SELECT " BROKER_EVENT_COLUMNS
+                                       " FROM job_events WHERE job_id = $1::uuid ORDER BY id"};
+
+const query outstanding_reservations{
+    "outstanding_reservations",
+    "SELECT cluster, sum(gpus)::bigint, sum(cpu_milli)::bigint, sum(memory_bytes)::bigint"
+    " FROM reservations WHERE released_at IS NULL GROUP BY cluster ORDER BY cluster"};
+
+const query insert_reservation{
+    "insert_reservation",
+    "INSERT INTO reservations (job_id, cluster, gpus, cpu_milli, memory_bytes)"
+    " VALUES ($1::uuid, $2, $3, $4, $5)"};
+
+const query release_job_reservations{
+    "release_job_reservations",
+    "UPDATE reservations SET released_at = clock_timestamp()"
+    " WHERE job_id = $1::uuid AND released_at IS NULL"};
+
+const query release_cluster_reservation{
+    "release_cluster_reservation",
+    "UPDATE reservations SET released_at = clock_timestamp()"
+    " WHERE job_id = $1::uuid AND cluster = $2 AND released_at IS NULL"};
+
+const query list_reservations{
+    "list_reservations",
+    "SELECT job_id::text, cluster, gpus, cpu_milli, memory_bytes, epoch_us(created_at),"
+    " epoch_us(released_at) FROM reservations WHERE job_id = $1::uuid ORDER BY cluster"};
+
+const query insert_outbox{
+    "insert_outbox",
+    "INSERT INTO outbox (job_id, op) VALUES ($1::uuid, $2)"
+    " ON CONFLICT (job_id, op) WHERE done_at IS NULL DO NOTHING"};
+
+const query drop_pending_creates{
+    "drop_pending_creates",
+    "UPDATE outbox SET done_at = clock_timestamp(), last_error = 'superseded by delete'"
+    " WHERE job_id = $1::uuid AND op = 'create' AND done_at IS NULL"};
+
+// The claim is a short lease written into the row: the Karmada call happens after COMMIT, so the
+// row lock alone could not keep other workers away. SKIP LOCKED lets concurrent claimers pass
+// each other instead of queueing on the same rows.
+const query claim_outbox{
+    "claim_outbox",
+    "WITH due AS (SELECT id FROM outbox WHERE done_at IS NULL"
+    " AND next_attempt_at <= clock_timestamp() ORDER BY next_attempt_at, id"
+    " LIMIT $2 FOR UPDATE SKIP LOCKED)"
+    " UPDATE outbox o SET attempts = o.attempts + 1, claimed_by = $1,"
+    " next_attempt_at = clock_timestamp() + make_interval(secs => $3::double precision / 1000)"
+    " FROM due WHERE o.id = due.id RETURNING o.id, o.job_id::text, o.op, o.attempts,"
+    " epoch_us(o.next_attempt_at), o.last_error, o.claimed_by"};
+
+const query complete_outbox{
+    "complete_outbox",
+    "UPDATE outbox SET done_at = clock_timestamp() WHERE id = $1 AND attempts = $2"
+    " AND done_at IS NULL"};
+
+const query fail_outbox{
+    "fail_outbox",
+    "UPDATE outbox SET last_error = $3, claimed_by = '',"
+    " next_attempt_at = clock_timestamp() + make_interval(secs => $4::double precision / 1000)"
+    " WHERE id = $1 AND attempts = $2 AND done_at IS NULL"};
+
+const query find_idempotency_key{
+    "find_idempotency_key",
+    "SELECT job_id::text, request_hash FROM idempotency_keys WHERE owner = $1 AND key = $2"};
+
+const query insert_idempotency_key{
+    "insert_idempotency_key",
+    "INSERT INTO idempotency_keys (owner, key, job_id, request_hash)"
+    " VALUES ($1, $2, $3::uuid, $4)"};
+
+// Taken when free or expired, renewed by the holder; the epoch changes with the holder so that a
+// deposed leader's late writes can be recognised (fencing). Expiry uses the database's clock, the
+// one clock every broker shares.
+const query acquire_lease{
+    "acquire_lease",
+    "INSERT INTO leader_leases AS l (name, holder, epoch, expires_at)"
+    " VALUES ($1, $2, 1, clock_timestamp() + make_interval(secs => $3::double precision / 1000))"
+    " ON CONFLICT (name) DO UPDATE SET holder = EXCLUDED.holder, expires_at = EXCLUDED.expires_at,"
+    " epoch = CASE WHEN l.holder = EXCLUDED.holder AND l.expires_at > clock_timestamp()"
+    " THEN l.epoch ELSE l.epoch + 1 END"
+    " WHERE l.holder = EXCLUDED.holder OR l.expires_at <= clock_timestamp()"
+    " RETURNING holder, epoch, epoch_us(expires_at)"};
+
+const query read_lease{"read_lease",
+                       "SELECT holder, epoch, epoch_us(expires_at) FROM leader_leases"
+                       " WHERE name = $1"};
+
+const query release_lease{"release_lease",
+                          "UPDATE leader_leases SET expires_at = clock_timestamp()"
+                          " WHERE name = $1 AND holder = $2"};
+
+#undef BROKER_JOB_COLUMNS
+#undef BROKER_EVENT_COLUMNS
+
+const std::vector<query>& pooled_queries()
+{
+    static const std::vector<query> all{
+        ping, reservation_lock, new_uuid, insert_job, get_job, get_job_for_update, list_jobs,
+        list_queued_jobs, list_active_jobs, update_job_status, update_job_placement,
+        insert_event, list_events, outstanding_reservations, insert_reservation,
+        release_job_reservations, release_cluster_reservation, list_reservations, insert_outbox,
+        drop_pending_creates, claim_outbox, complete_outbox, fail_outbox, find_idempotency_key,
+        insert_idempotency_key, acquire_lease, read_lease, release_lease};
+    return all;
+}
+
+const std::vector<query>& migration_queries()
+{
+    static const std::vector<query> all{migration_lock, migration_unlock, migrations_applied,
+                                        migration_record};
+    return all;
+}
+
+}  // namespace broker::store::queries

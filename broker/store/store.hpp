@@ -1,0 +1,191 @@
+#pragma once
+/// The broker's persistence interface (STYLE.md principle 7): an abstract class so that broker
+/// logic can be unit-tested against a fake, implemented for PostgreSQL by `pg_store`.
+///
+/// Every method is a coroutine that completes on the caller's executor; implementations run
+/// blocking database work elsewhere (pg_store: a dedicated thread pool, one connection per
+/// thread). Each method is one short transaction: a caller never sees half of a method's work.
+/// Failures are values (`store_result`), never exceptions; a database that is down gives
+/// `store_errc::unavailable` (HTTP 503) and nothing is written.
+///
+/// Thread safety: implementations are safe to call concurrently from any number of coroutines
+/// and threads.
+
+#include "broker/store/job_record.hpp"
+#include "broker/store/store_error.hpp"
+
+#include <boost/asio/awaitable.hpp>
+
+#include <chrono>
+#include <cstdint>
+#include <functional>
+#include <map>
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace broker::store {
+
+namespace asio = boost::asio;
+
+/// What a submission needs recorded. `id` may be empty: the store then generates a uuid before
+/// placing (the placement function sees it, for its deterministic tie-breaker).
+struct new_job {
+    std::string id;
+    std::string owner;
+    std::string name;
+    std::string namespace_;
+    std::string job_type;
+    nlohmann::json form;
+    std::int32_t priority = 0;
+    /// Idempotency-Key header and a hash of the request body (both empty: no key).
+    std::string idempotency_key;
+    std::string request_hash;
+};
+
+/// Outstanding (unreleased) reservations per cluster, summed over every job.
+using reserved_map = std::map<std::string, resources>;
+
+/// What the caller's placement function decided. `placed == true`: `reservations` (per cluster)
+/// are recorded with the job as Submitting, plus an outbox `create`. `placed == false`: the job
+/// is recorded as Queued with `message` (the reasons) and nothing is reserved.
+struct placement_decision {
+    bool placed = false;
+    nlohmann::json placement;   ///< CONTRACTS.md §6 output (recorded in both cases when given)
+    nlohmann::json manifests;   ///< rendered objects, when placed
+    std::map<std::string, resources> reservations;
+    std::string reason;         ///< event reason: "Placed" / "Unschedulable" by default
+    std::string message;        ///< event and job message
+};
+
+/// A pure function from (job id, outstanding reservations) to a decision. It runs inside the
+/// store's serialised transaction, so it must be fast and must not do I/O or call the store.
+using placement_fn =
+    std::function<placement_decision(const std::string& job_id, const reserved_map& reserved)>;
+
+struct submit_outcome {
+    job_record job;
+    /// True when an earlier submission with the same user + Idempotency-Key + body was found:
+    /// `job` is that first job and nothing new was recorded.
+    bool replayed = false;
+};
+
+struct job_filter {
+    std::optional<job_state> state;
+    std::optional<std::string> namespace_;
+    std::optional<std::string> job_type;
+    std::optional<std::string> owner;  ///< set unless the caller is an admin
+};
+
+struct job_page {
+    std::vector<job_record> items;     ///< newest first
+    std::string continue_token;        ///< empty on the last page
+};
+
+/// A change of state and/or per-cluster status. No event is recorded when `state` is absent or
+/// equal to the current one.
+struct status_update {
+    std::optional<job_state> state;
+    std::string reason;                         ///< event reason for a transition
+    std::optional<std::string> message;         ///< replaces the job's message when set
+    std::optional<nlohmann::json> cluster_status;
+    std::optional<std::int64_t> expected_generation;  ///< optimistic check when set
+};
+
+class store {
+public:
+    virtual ~store() = default;
+
+    /// Cheap round trip for /readyz.
+    virtual asio::awaitable<store_result<void>> ping() = 0;
+
+    /// In one serialised transaction: replays an idempotent duplicate (same owner + key + hash)
+    /// or fails with `idempotency_mismatch` (same key, other hash); else re-reads outstanding
+    /// reservations, asks `place`, and records job + first event + reservations + outbox
+    /// `create` (+ idempotency key) — or the job as Queued with the reasons. Concurrent calls
+    /// from any number of processes never over-book: they are serialised by a transaction-level
+    /// advisory lock.
+    virtual asio::awaitable<store_result<submit_outcome>> reserve_and_record_job(
+        new_job job, placement_fn place) = 0;
+
+    /// Tries again to place a Queued job (same serialisation as reserve_and_record_job). Returns
+    /// the job as it is afterwards (still Queued when `place` says so; the message is updated,
+    /// and an event is written only when the message changed). `conflict` if it is no longer
+    /// Queued.
+    virtual asio::awaitable<store_result<job_record>> place_queued_job(std::string id,
+                                                                       placement_fn place) = 0;
+
+    /// Queued jobs in the order they should be placed: priority (high first), then submission.
+    virtual asio::awaitable<store_result<std::vector<job_record>>> list_queued_jobs(
+        std::int32_t limit) = 0;
+
+    /// `owner` set: a job of someone else is `not_found` (no existence leak).
+    virtual asio::awaitable<store_result<job_record>> get_job(
+        std::string id, std::optional<std::string> owner = std::nullopt) = 0;
+
+    /// Keyset paging, newest first. `limit` is clamped to 1..1000; a malformed `continue_token`
+    /// is `invalid`.
+    virtual asio::awaitable<store_result<job_page>> list_jobs(job_filter filter, std::int32_t limit,
+                                                              std::string continue_token) = 0;
+
+    /// Jobs in Submitting or Running (for the status loop), oldest first.
+    virtual asio::awaitable<store_result<std::vector<job_record>>> list_active_jobs(
+        std::int32_t limit) = 0;
+
+    /// Applies `update`; a transition not allowed by `is_allowed_transition` is `conflict`. On
+    /// entering a terminal state the job's reservations are released.
+    virtual asio::awaitable<store_result<job_record>> update_status(std::string id,
+                                                                    status_update update) = 0;
+
+    /// DELETE semantics: a non-terminal job becomes Cancelled (event), its reservations are
+    /// released, a pending `create` is dropped and, when Karmada objects may exist, one
+    /// `delete` is queued. Repeating it changes nothing.
+    virtual asio::awaitable<store_result<job_record>> cancel_job(
+        std::string id, std::string reason, std::optional<std::string> owner = std::nullopt) = 0;
+
+    /// Appends a non-transition event (the job's state is recorded as both from and to).
+    virtual asio::awaitable<store_result<job_event>> append_event(std::string job_id,
+                                                                  std::string reason,
+                                                                  std::string message) = 0;
+
+    virtual asio::awaitable<store_result<std::vector<job_event>>> list_events(
+        std::string job_id) = 0;
+
+    /// Releases one cluster's reservation of a job (its own status now accounts for it).
+    virtual asio::awaitable<store_result<void>> release_reservation(std::string job_id,
+                                                                    std::string cluster) = 0;
+
+    /// All reservations of a job, released or not.
+    virtual asio::awaitable<store_result<std::vector<reservation>>> list_reservations(
+        std::string job_id) = 0;
+
+    /// Outstanding reservations summed per cluster (what placement subtracts).
+    virtual asio::awaitable<store_result<reserved_map>> outstanding_reservations() = 0;
+
+    /// Claims up to `limit` due outbox entries for `worker`, hiding them from other claimers for
+    /// `lease` (FOR UPDATE SKIP LOCKED: concurrent claimers never get the same entry).
+    virtual asio::awaitable<store_result<std::vector<outbox_entry>>> claim_outbox(
+        std::string worker, std::int32_t limit, std::chrono::milliseconds lease) = 0;
+
+    /// Marks a claimed entry done. `conflict` if the claim is stale (re-claimed or superseded).
+    virtual asio::awaitable<store_result<void>> complete_outbox(std::int64_t entry_id,
+                                                                std::int32_t attempts) = 0;
+
+    /// Records a failed attempt; the entry becomes due again after `retry_after`.
+    virtual asio::awaitable<store_result<void>> fail_outbox(std::int64_t entry_id,
+                                                            std::int32_t attempts,
+                                                            std::string error,
+                                                            std::chrono::milliseconds retry_after) = 0;
+
+    /// Acquires or renews the named lease for `holder` for `ttl` (database clock). Returns who
+    /// holds it now; `held` tells whether that is the caller.
+    virtual asio::awaitable<store_result<lease_state>> acquire_lease(std::string name,
+                                                                     std::string holder,
+                                                                     std::chrono::milliseconds ttl) = 0;
+
+    /// Gives the lease up at once (graceful shutdown) so that another process takes over.
+    virtual asio::awaitable<store_result<void>> release_lease(std::string name,
+                                                              std::string holder) = 0;
+};
+
+}  // namespace broker::store

@@ -1,0 +1,48 @@
+#!/usr/bin/env bash
+# Installs what is missing, builds, starts a private PostgreSQL (unless DATABASE_URL is set),
+# and runs every test with ctest: unit, golden, CLI contract, fuzz smoke, integration.
+# Leaves no process running. Usage: scripts/test.sh [ctest args...]
+set -euo pipefail
+root=$(cd "$(dirname "$0")/.." && pwd)
+cd "$root"
+
+scripts/deps.sh --with-test-tools 2>/dev/null || bash scripts/deps.sh --with-test-tools
+
+export CCACHE_DIR=${CCACHE_DIR:-$HOME/.cache/ccache}
+build=${BUILD_DIR:-$root/build}
+jobs=${BUILD_JOBS:-$(nproc)}
+start=$(date +%s)
+
+# Fuzz targets need clang's libFuzzer: a separate, small build of the pure library only.
+fuzz_build="$build-fuzz"
+if command -v clang++ >/dev/null; then
+  CC=clang CXX=clang++ cmake -S "$root" -B "$fuzz_build" -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo \
+    -DBROKER_BUILD_FUZZ=ON -DBROKER_BUILD_BENCH=OFF -DBROKER_FUZZ_ONLY=ON >/dev/null
+  cmake --build "$fuzz_build" -j "$jobs" --target fuzz_all
+  fuzz_arg=(-DBROKER_FUZZ_BINARIES_DIR="$fuzz_build/tests/fuzz")
+else
+  echo "clang++ not found: fuzz smoke tests will be skipped" >&2
+  fuzz_arg=(-DBROKER_FUZZ_BINARIES_DIR=)
+fi
+
+cmake -S "$root" -B "$build" -G Ninja -DCMAKE_BUILD_TYPE=${BUILD_TYPE:-RelWithDebInfo} "${fuzz_arg[@]}" >/dev/null
+cmake --build "$build" -j "$jobs"
+echo "build finished in $(( $(date +%s) - start )) s" >&2
+
+pgdir=""
+cleanup() {
+  if [ -n "$pgdir" ]; then
+    scripts/pg.sh down "$pgdir" >/dev/null 2>&1 || true
+    rm -rf "$pgdir"
+  fi
+}
+trap cleanup EXIT INT TERM
+if [ -z "${DATABASE_URL:-}" ]; then
+  pgdir=$(mktemp -d /tmp/broker-test-pg.XXXXXX)
+  DATABASE_URL=$(scripts/pg.sh up "$pgdir")
+  export DATABASE_URL
+fi
+export BROKER_TEST_DATABASE_URL=$DATABASE_URL
+
+cd "$build"
+ctest --output-on-failure --timeout 600 -j "$jobs" "$@"
