@@ -3,6 +3,27 @@
 /// posts it (camelCase JSON). `parse_job_form` validates everything and reports every problem
 /// at once with its field path; unknown fields are errors.
 ///
+/// Decisions (also in README):
+/// - Field paths are the form's JSON paths: `replicas`, `env[2].name`,
+///   `placement.clusterWeights.cluster-1`, `hyperparameters.lr`. Messages use the API server's
+///   words (`Invalid value: 5: must be ...`, `Required value`, `unknown field "foo"`, type
+///   errors as CRD validation words them).
+/// - `null` is the same as leaving a field out; so is `""` for an optional string field
+///   (frontends post blank inputs as empty strings). `name` and `image` are required.
+/// - Integer fields take JSON integers (a float with no fraction, such as 4.0, is accepted as
+///   OpenAPI validation does); strings and fractional numbers are type errors.
+/// - Quantities take a string or a JSON number, trimmed of surrounding whitespace, parsed by
+///   `quantity::parse`; requests and sizes must not be negative, a request not above its limit.
+/// - `gpuResource` must be an extended resource name (domain-prefixed, e.g. nvidia.com/gpu,
+///   amd.com/gpu), never a built-in resource such as cpu or memory.
+/// - Names: `name` is a DNS-1123 label (≤ 63); for ray and pytorch a DNS-1035 label, and for ray
+///   at most 47 characters (KubeRay). Cluster names (targetClusters, clusterWeights) are
+///   DNS-1123 labels of at most 48 characters (Karmada's limit).
+/// - replicas counts pods: for pytorch one Master and replicas-1 Workers (≥ 1, so 1 means a
+///   Master alone); a notebook is exactly 1.
+/// - placement.strategy: any for `job`; only `single` for every other type (Karmada cannot
+///   divide their replicas, CONTRACTS.md §6).
+///
 /// Thread safety: plain values.
 
 #include "propagation/error.hpp"
@@ -30,6 +51,8 @@ struct placement_request {
     std::optional<placement_strategy> strategy;
     /// Cluster name → positive weight multiplier (default 1 for clusters not named).
     std::map<std::string, std::int64_t> cluster_weights;
+
+    friend bool operator==(const placement_request&, const placement_request&) = default;
 };
 
 struct env_var {
@@ -44,7 +67,9 @@ struct job_form {
     job_type type = job_type::job;
     std::string framework;            ///< informational
     std::string image;
-    /// `command` as given: a string is run by a shell (`/bin/sh -c <string>`), an array as is.
+    /// `command` as given. An array is the container's command as is. A string is one shell
+    /// command line: `command` holds it as its single element and `command_is_shell` is set,
+    /// so each renderer decides how to run it (normally `["/bin/sh", "-c", line]`).
     std::vector<std::string> command;
     bool command_is_shell = false;
     std::vector<std::string> args;
@@ -58,6 +83,9 @@ struct job_form {
     std::optional<quantity> storage_size;
     /// Hyperparameters, in key order: each becomes env `HP_<KEY upper-cased, non-alnum → _>`
     /// and an argument `--<key>=<value>` appended after `args` (documented in README).
+    /// Values arrive as strings, numbers or booleans and are kept as text: numbers in their
+    /// shortest round-trip form (0.001 → "0.001", 32 → "32"), booleans as "true"/"false".
+    /// Keys match `[A-Za-z_][A-Za-z0-9_.-]*` and must map to distinct `HP_` names.
     std::map<std::string, std::string> hyperparameters;
     std::vector<env_var> env;         ///< object form {"K":"V"} or list form [{"name","value"}]
     std::map<std::string, std::string> labels;
@@ -70,7 +98,13 @@ struct job_form {
 
     /// The effective strategy: the requested one, or the job type's default.
     placement_strategy effective_strategy() const;
+
+    friend bool operator==(const job_form&, const job_form&) = default;
 };
+
+/// The `HP_` environment variable name of a hyperparameter key ("learning_rate" →
+/// "HP_LEARNING_RATE", "a.b-c" → "HP_A_B_C").
+std::string hyperparameter_env_name(std::string_view key);
 
 /// Limits that keep a form reasonable; violating one is a field error.
 struct form_limits {
@@ -80,6 +114,12 @@ struct form_limits {
     std::size_t max_command_bytes = 65536;    ///< all of command + args
     std::size_t max_map_entries = 256;        ///< hyperparameters, env, labels, weights
     std::size_t max_target_clusters = 1000;
+    std::size_t max_args = 1024;              ///< elements of command, and of args
+    std::int32_t max_workers_per_node = 1024;
+    std::int64_t max_cluster_weight = 1000000;
+    std::size_t max_causes = 200;             ///< problems listed; then one "and N more"
+    std::size_t max_text_bytes = 1024 * 1024; ///< parse_job_form_text
+    std::size_t max_depth = 64;               ///< parse_job_form_text: nesting
 };
 
 /// Validates a parsed JSON document as a job form. Errors: `invalid` with every cause

@@ -93,10 +93,14 @@ std::string to_yaml(const nlohmann::json& value);
 object_schema load_crd_schema(const std::filesystem::path& crd_file, std::string_view version = {},
                               std::shared_ptr<const nlohmann::json> swagger_definitions = {});
 
-/// The shared/ folder (BROKER_SHARED_DIR); `shared_dir_available()` is false when it is
-/// absent, so that tests can skip with a visible reason.
-std::filesystem::path shared_dir();
-bool shared_dir_available();
+/// The shared/ folder (BROKER_SHARED_DIR). Inline because the compile definition is given to
+/// the test executables (test_support's INTERFACE), not to this library's own sources.
+/// False when the schema files are absent, so that tests can skip with a visible reason.
+bool shared_dir_available(const std::filesystem::path& shared);
+#ifdef BROKER_SHARED_DIR
+inline std::filesystem::path shared_dir() { return std::filesystem::path(BROKER_SHARED_DIR); }
+inline bool shared_dir_available() { return shared_dir_available(shared_dir()); }
+#endif
 
 /// Every kind the broker emits, with its schema (see the file comment for the sources).
 class schema_set {
@@ -117,8 +121,11 @@ private:
     std::vector<object_schema> schemas_;
 };
 
-/// The schema set for BROKER_SHARED_DIR, loaded on first use (takes a few seconds: the RayJob
-/// CRD alone is 1.4 MB of YAML). Throws like the constructor.
-const schema_set& broker_schemas();
+/// The schema set, loaded on first use from the `shared` of the first call (takes a few
+/// seconds: the RayJob CRD alone is 1.4 MB of YAML). Throws like the constructor.
+const schema_set& broker_schemas(const std::filesystem::path& shared);
+#ifdef BROKER_SHARED_DIR
+inline const schema_set& broker_schemas() { return broker_schemas(shared_dir()); }
+#endif
 
 }  // namespace test_support

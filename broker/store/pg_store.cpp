@@ -1,0 +1,732 @@
+#include "broker/store/pg_store.hpp"
+
+#include "broker/store/queries.hpp"
+
+#include <pqxx/pqxx>
+
+#include <algorithm>
+#include <array>
+#include <cctype>
+
+namespace broker::store {
+
+namespace q = queries;
+
+namespace {
+
+std::string name_of(const q::query& query)
+{
+    return std::string(query.name);
+}
+
+/// A nullable text parameter: libpqxx sends a null `const char*` as SQL NULL.
+const char* nullable(const std::optional<std::string>& s)
+{
+    return s ? s->c_str() : nullptr;
+}
+
+time_point to_time(const pqxx::field& f)
+{
+    if (f.is_null()) {
+        return time_point{};
+    }
+    return time_point(std::chrono::microseconds(f.as<std::int64_t>()));
+}
+
+nlohmann::json to_json(const pqxx::field& f)
+{
+    if (f.is_null()) {
+        return nullptr;
+    }
+    return nlohmann::json::parse(f.c_str());
+}
+
+job_state to_state(const pqxx::field& f)
+{
+    // The CHECK constraint admits only the six names.
+    return parse_job_state(f.c_str()).value_or(job_state::queued);
+}
+
+job_record decode_job(const pqxx::row& r)
+{
+    job_record j;
+    j.id = r[0].as<std::string>();
+    j.owner = r[1].as<std::string>();
+    j.name = r[2].as<std::string>();
+    j.namespace_ = r[3].as<std::string>();
+    j.job_type = r[4].as<std::string>();
+    j.form = to_json(r[5]);
+    j.manifests = to_json(r[6]);
+    j.placement = to_json(r[7]);
+    j.state = to_state(r[8]);
+    j.message = r[9].as<std::string>();
+    j.priority = r[10].as<std::int32_t>();
+    j.cluster_status = to_json(r[11]);
+    j.created_at = to_time(r[12]);
+    j.updated_at = to_time(r[13]);
+    j.generation = r[14].as<std::int64_t>();
+    return j;
+}
+
+std::int64_t seq_of(const pqxx::row& r)
+{
+    return r[15].as<std::int64_t>();
+}
+
+job_event decode_event(const pqxx::row& r)
+{
+    job_event e;
+    e.id = r[0].as<std::int64_t>();
+    e.job_id = r[1].as<std::string>();
+    e.at = to_time(r[2]);
+    if (!r[3].is_null()) {
+        e.from_state = to_state(r[3]);
+    }
+    e.to_state = to_state(r[4]);
+    e.reason = r[5].as<std::string>();
+    e.message = r[6].as<std::string>();
+    return e;
+}
+
+outbox_entry decode_outbox(const pqxx::row& r)
+{
+    outbox_entry o;
+    o.id = r[0].as<std::int64_t>();
+    o.job_id = r[1].as<std::string>();
+    o.op = std::string_view(r[2].c_str()) == "delete" ? outbox_op::remove : outbox_op::create;
+    o.attempts = r[3].as<std::int32_t>();
+    o.next_attempt_at = to_time(r[4]);
+    o.last_error = r[5].as<std::string>();
+    o.claimed_by = r[6].as<std::string>();
+    return o;
+}
+
+std::string dump(const nlohmann::json& j)
+{
+    return j.dump();
+}
+
+const char* nullable_json(const nlohmann::json& j, std::string& storage)
+{
+    if (j.is_null()) {
+        return nullptr;
+    }
+    storage = j.dump();
+    return storage.c_str();
+}
+
+store_error not_found(const std::string& id)
+{
+    return make_error(store_errc::not_found, "job " + id + " not found");
+}
+
+reserved_map read_outstanding(pqxx::transaction_base& tx)
+{
+    reserved_map out;
+    for (const auto& r : tx.exec_prepared(name_of(q::outstanding_reservations))) {
+        out[r[0].as<std::string>()] =
+            resources{r[1].as<std::int64_t>(), r[2].as<std::int64_t>(), r[3].as<std::int64_t>()};
+    }
+    return out;
+}
+
+std::optional<job_record> find_job(pqxx::transaction_base& tx, const std::string& id,
+                                   const std::optional<std::string>& owner, bool for_update)
+{
+    if (!is_uuid(id)) {
+        return std::nullopt;
+    }
+    auto rows = tx.exec_prepared(name_of(for_update ? q::get_job_for_update : q::get_job), id,
+                                 nullable(owner));
+    if (rows.empty()) {
+        return std::nullopt;
+    }
+    return decode_job(rows[0]);
+}
+
+job_event insert_event(pqxx::transaction_base& tx, const std::string& job_id,
+                       std::optional<job_state> from, job_state to, const std::string& reason,
+                       const std::string& message)
+{
+    std::optional<std::string> from_text;
+    if (from) {
+        from_text = std::string(to_string(*from));
+    }
+    auto r = tx.exec_prepared1(name_of(q::insert_event), job_id, nullable(from_text),
+                               std::string(to_string(to)), reason, message);
+    return decode_event(r);
+}
+
+/// Records the reservations and the `create` operation of a job that has just been placed.
+store_result<void> record_placed(pqxx::transaction_base& tx, const std::string& job_id,
+                                 const placement_decision& d)
+{
+    for (const auto& [cluster, amount] : d.reservations) {
+        if (amount.gpus < 0 || amount.cpu_milli < 0 || amount.memory_bytes < 0) {
+            return make_error(store_errc::invalid, "negative reservation for cluster " + cluster);
+        }
+        tx.exec_prepared0(name_of(q::insert_reservation), job_id, cluster, amount.gpus,
+                          amount.cpu_milli, amount.memory_bytes);
+    }
+    tx.exec_prepared0(name_of(q::insert_outbox), job_id, std::string(to_string(outbox_op::create)));
+    return {};
+}
+
+std::string default_reason(const placement_decision& d)
+{
+    if (!d.reason.empty()) {
+        return d.reason;
+    }
+    return d.placed ? "Placed" : "Unschedulable";
+}
+
+// Base64url without padding: the continue token is opaque to clients.
+constexpr std::string_view b64 =
+    "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
+
+std::string b64_encode(std::string_view in)
+{
+    std::string out;
+    std::uint32_t acc = 0;
+    int bits = 0;
+    for (unsigned char c : in) {
+        acc = (acc << 8) | c;
+        bits += 8;
+        while (bits >= 6) {
+            bits -= 6;
+            out.push_back(b64[(acc >> bits) & 0x3f]);
+        }
+    }
+    if (bits > 0) {
+        out.push_back(b64[(acc << (6 - bits)) & 0x3f]);
+    }
+    return out;
+}
+
+std::optional<std::string> b64_decode(std::string_view in)
+{
+    std::string out;
+    std::uint32_t acc = 0;
+    int bits = 0;
+    for (char c : in) {
+        const auto pos = b64.find(c);
+        if (pos == std::string_view::npos) {
+            return std::nullopt;
+        }
+        acc = (acc << 6) | static_cast<std::uint32_t>(pos);
+        bits += 6;
+        if (bits >= 8) {
+            bits -= 8;
+            out.push_back(static_cast<char>((acc >> bits) & 0xff));
+        }
+    }
+    return out;
+}
+
+}  // namespace
+
+bool is_uuid(std::string_view s)
+{
+    if (s.size() != 36) {
+        return false;
+    }
+    for (std::size_t i = 0; i < s.size(); ++i) {
+        const bool dash = i == 8 || i == 13 || i == 18 || i == 23;
+        if (dash ? s[i] != '-' : !std::isxdigit(static_cast<unsigned char>(s[i]))) {
+            return false;
+        }
+    }
+    return true;
+}
+
+std::string encode_continue_token(std::int64_t seq)
+{
+    return b64_encode("jobs:" + std::to_string(seq));
+}
+
+std::optional<std::int64_t> decode_continue_token(std::string_view token)
+{
+    if (token.size() > 64) {
+        return std::nullopt;
+    }
+    auto text = b64_decode(token);
+    if (!text || text->rfind("jobs:", 0) != 0 || text->size() == 5 || text->size() > 25) {
+        return std::nullopt;
+    }
+    std::int64_t v = 0;
+    for (std::size_t i = 5; i < text->size(); ++i) {
+        const char c = (*text)[i];
+        if (c < '0' || c > '9') {
+            return std::nullopt;
+        }
+        if (v > (std::numeric_limits<std::int64_t>::max() - (c - '0')) / 10) {
+            return std::nullopt;
+        }
+        v = v * 10 + (c - '0');
+    }
+    return v;
+}
+
+pg_store::pg_store(db_pool_options options) : pool_(std::make_unique<db_pool>(std::move(options)))
+{
+}
+
+pg_store::~pg_store() = default;
+
+asio::awaitable<store_result<void>> pg_store::ping()
+{
+    co_return co_await pool_->run<void>([](pqxx::connection& c) -> store_result<void> {
+        pqxx::nontransaction tx(c);
+        tx.exec_prepared1(name_of(q::ping));
+        return {};
+    });
+}
+
+asio::awaitable<store_result<submit_outcome>> pg_store::reserve_and_record_job(new_job job,
+                                                                               placement_fn place)
+{
+    co_return co_await pool_->run<submit_outcome>(
+        [job = std::move(job),
+         place = std::move(place)](pqxx::connection& c) -> store_result<submit_outcome> {
+            pqxx::work tx(c);
+            // Serialises every placement (all broker processes) until COMMIT/ROLLBACK.
+            tx.exec_prepared(name_of(q::reservation_lock));
+            const bool keyed = !job.idempotency_key.empty();
+            if (keyed) {
+                auto rows = tx.exec_prepared(name_of(q::find_idempotency_key), job.owner,
+                                             job.idempotency_key);
+                if (!rows.empty()) {
+                    if (rows[0][1].as<std::string>() != job.request_hash) {
+                        return make_error(
+                            store_errc::idempotency_mismatch,
+                            "Idempotency-Key was already used with a different request body");
+                    }
+                    auto first = find_job(tx, rows[0][0].as<std::string>(), std::nullopt, false);
+                    if (!first) {
+                        return make_error(store_errc::internal, "idempotent job vanished");
+                    }
+                    tx.commit();
+                    return submit_outcome{std::move(*first), true};
+                }
+            }
+            const std::string id =
+                job.id.empty() ? tx.exec_prepared1(name_of(q::new_uuid))[0].as<std::string>()
+                               : job.id;
+            if (!is_uuid(id)) {
+                return make_error(store_errc::invalid, "job id is not a uuid: " + id);
+            }
+            const reserved_map reserved = read_outstanding(tx);
+            const placement_decision d = place(id, reserved);
+            const job_state state = d.placed ? job_state::submitting : job_state::queued;
+            std::string manifests_text, placement_text;
+            auto row = tx.exec_prepared1(
+                name_of(q::insert_job), id, job.owner, job.name, job.namespace_, job.job_type,
+                dump(job.form), nullable_json(d.placed ? d.manifests : nlohmann::json(),
+                                              manifests_text),
+                nullable_json(d.placement, placement_text), std::string(to_string(state)),
+                d.message, job.priority);
+            job_record record = decode_job(row);
+            insert_event(tx, id, std::nullopt, state, default_reason(d), d.message);
+            if (d.placed) {
+                if (auto r = record_placed(tx, id, d); !r) {
+                    return r.error();
+                }
+            }
+            if (keyed) {
+                tx.exec_prepared0(name_of(q::insert_idempotency_key), job.owner,
+                                  job.idempotency_key, id, job.request_hash);
+            }
+            tx.commit();
+            return submit_outcome{std::move(record), false};
+        });
+}
+
+asio::awaitable<store_result<job_record>> pg_store::place_queued_job(std::string id,
+                                                                     placement_fn place)
+{
+    co_return co_await pool_->run<job_record>(
+        [id = std::move(id), place = std::move(place)](pqxx::connection& c)
+            -> store_result<job_record> {
+            pqxx::work tx(c);
+            tx.exec_prepared(name_of(q::reservation_lock));
+            auto job = find_job(tx, id, std::nullopt, true);
+            if (!job) {
+                return not_found(id);
+            }
+            if (job->state != job_state::queued) {
+                return make_error(store_errc::conflict, "job " + id + " is " +
+                                                            std::string(to_string(job->state)) +
+                                                            ", not Queued");
+            }
+            const placement_decision d = place(id, read_outstanding(tx));
+            if (!d.placed && d.message == job->message) {
+                tx.commit();
+                return std::move(*job);
+            }
+            const job_state state = d.placed ? job_state::submitting : job_state::queued;
+            std::string manifests_text, placement_text;
+            auto row = tx.exec_prepared1(
+                name_of(q::update_job_placement), id, std::string(to_string(state)), d.message,
+                nullable_json(d.placed ? d.manifests : nlohmann::json(), manifests_text),
+                nullable_json(d.placement, placement_text));
+            insert_event(tx, id, job_state::queued, state, default_reason(d), d.message);
+            if (d.placed) {
+                if (auto r = record_placed(tx, id, d); !r) {
+                    return r.error();
+                }
+            }
+            tx.commit();
+            return decode_job(row);
+        });
+}
+
+asio::awaitable<store_result<std::vector<job_record>>> pg_store::list_queued_jobs(
+    std::int32_t limit)
+{
+    co_return co_await pool_->run<std::vector<job_record>>(
+        [limit](pqxx::connection& c) -> store_result<std::vector<job_record>> {
+            pqxx::work tx(c);
+            std::vector<job_record> out;
+            for (const auto& r :
+                 tx.exec_prepared(name_of(q::list_queued_jobs), std::clamp(limit, 1, 1000))) {
+                out.push_back(decode_job(r));
+            }
+            tx.commit();
+            return out;
+        });
+}
+
+asio::awaitable<store_result<job_record>> pg_store::get_job(std::string id,
+                                                            std::optional<std::string> owner)
+{
+    co_return co_await pool_->run<job_record>(
+        [id = std::move(id), owner = std::move(owner)](pqxx::connection& c)
+            -> store_result<job_record> {
+            pqxx::work tx(c);
+            auto job = find_job(tx, id, owner, false);
+            tx.commit();
+            if (!job) {
+                return not_found(id);
+            }
+            return std::move(*job);
+        });
+}
+
+asio::awaitable<store_result<job_page>> pg_store::list_jobs(job_filter filter, std::int32_t limit,
+                                                            std::string continue_token)
+{
+    std::optional<std::int64_t> after;
+    if (!continue_token.empty()) {
+        after = decode_continue_token(continue_token);
+        if (!after) {
+            co_return make_error(store_errc::invalid, "malformed continue token");
+        }
+    }
+    limit = std::clamp(limit, 1, 1000);
+    co_return co_await pool_->run<job_page>(
+        [filter = std::move(filter), limit, after](pqxx::connection& c) -> store_result<job_page> {
+            std::optional<std::string> state;
+            if (filter.state) {
+                state = std::string(to_string(*filter.state));
+            }
+            std::optional<std::string> after_text;
+            if (after) {
+                after_text = std::to_string(*after);
+            }
+            pqxx::work tx(c);
+            // One row more than asked tells whether another page exists.
+            auto rows = tx.exec_prepared(name_of(q::list_jobs), nullable(state),
+                                         nullable(filter.namespace_), nullable(filter.job_type),
+                                         nullable(filter.owner), nullable(after_text), limit + 1);
+            tx.commit();
+            job_page page;
+            const auto n = std::min<std::size_t>(rows.size(), static_cast<std::size_t>(limit));
+            for (std::size_t i = 0; i < n; ++i) {
+                page.items.push_back(decode_job(rows[static_cast<int>(i)]));
+            }
+            if (rows.size() > n) {
+                page.continue_token = encode_continue_token(seq_of(rows[static_cast<int>(n - 1)]));
+            }
+            return page;
+        });
+}
+
+asio::awaitable<store_result<std::vector<job_record>>> pg_store::list_active_jobs(
+    std::int32_t limit)
+{
+    co_return co_await pool_->run<std::vector<job_record>>(
+        [limit](pqxx::connection& c) -> store_result<std::vector<job_record>> {
+            pqxx::work tx(c);
+            std::vector<job_record> out;
+            for (const auto& r :
+                 tx.exec_prepared(name_of(q::list_active_jobs), std::clamp(limit, 1, 10000))) {
+                out.push_back(decode_job(r));
+            }
+            tx.commit();
+            return out;
+        });
+}
+
+asio::awaitable<store_result<job_record>> pg_store::update_status(std::string id,
+                                                                  status_update update)
+{
+    co_return co_await pool_->run<job_record>(
+        [id = std::move(id), update = std::move(update)](pqxx::connection& c)
+            -> store_result<job_record> {
+            pqxx::work tx(c);
+            auto job = find_job(tx, id, std::nullopt, true);
+            if (!job) {
+                return not_found(id);
+            }
+            if (update.expected_generation && *update.expected_generation != job->generation) {
+                return make_error(store_errc::conflict,
+                                  "job " + id + " was modified concurrently",
+                                  "generation " + std::to_string(job->generation) + ", expected " +
+                                      std::to_string(*update.expected_generation));
+            }
+            const job_state to = update.state.value_or(job->state);
+            const bool transition = to != job->state;
+            if (transition && !is_allowed_transition(job->state, to)) {
+                return make_error(store_errc::conflict,
+                                  "job " + id + " cannot go from " +
+                                      std::string(to_string(job->state)) + " to " +
+                                      std::string(to_string(to)));
+            }
+            const std::string message = update.message.value_or(job->message);
+            const nlohmann::json& status =
+                update.cluster_status ? *update.cluster_status : job->cluster_status;
+            auto row = tx.exec_prepared1(name_of(q::update_job_status), id,
+                                         std::string(to_string(to)), message, dump(status));
+            if (transition) {
+                insert_event(tx, id, job->state, to,
+                             update.reason.empty() ? std::string(to_string(to)) : update.reason,
+                             message);
+                if (is_terminal(to)) {
+                    tx.exec_prepared0(name_of(q::release_job_reservations), id);
+                }
+            }
+            tx.commit();
+            return decode_job(row);
+        });
+}
+
+asio::awaitable<store_result<job_record>> pg_store::cancel_job(std::string id, std::string reason,
+                                                               std::optional<std::string> owner)
+{
+    co_return co_await pool_->run<job_record>(
+        [id = std::move(id), reason = std::move(reason), owner = std::move(owner)](
+            pqxx::connection& c) -> store_result<job_record> {
+            pqxx::work tx(c);
+            auto job = find_job(tx, id, owner, true);
+            if (!job) {
+                return not_found(id);
+            }
+            if (job->state == job_state::cancelled) {
+                tx.commit();
+                return std::move(*job);
+            }
+            const std::string del(to_string(outbox_op::remove));
+            if (is_terminal(job->state)) {
+                // A finished job keeps its outcome; DELETE only removes its Karmada objects.
+                tx.exec_prepared0(name_of(q::insert_outbox), id, del);
+                tx.commit();
+                return std::move(*job);
+            }
+            const bool may_have_objects = job->state != job_state::queued;
+            const std::string message = reason.empty() ? "cancelled" : reason;
+            auto row = tx.exec_prepared1(name_of(q::update_job_status), id,
+                                         std::string(to_string(job_state::cancelled)), message,
+                                         dump(job->cluster_status));
+            insert_event(tx, id, job->state, job_state::cancelled, "Cancelled", message);
+            tx.exec_prepared0(name_of(q::release_job_reservations), id);
+            tx.exec_prepared0(name_of(q::drop_pending_creates), id);
+            if (may_have_objects) {
+                tx.exec_prepared0(name_of(q::insert_outbox), id, del);
+            }
+            tx.commit();
+            return decode_job(row);
+        });
+}
+
+asio::awaitable<store_result<job_event>> pg_store::append_event(std::string job_id,
+                                                                std::string reason,
+                                                                std::string message)
+{
+    co_return co_await pool_->run<job_event>(
+        [id = std::move(job_id), reason = std::move(reason), message = std::move(message)](
+            pqxx::connection& c) -> store_result<job_event> {
+            pqxx::work tx(c);
+            auto job = find_job(tx, id, std::nullopt, false);
+            if (!job) {
+                return not_found(id);
+            }
+            auto e = insert_event(tx, id, job->state, job->state, reason, message);
+            tx.commit();
+            return e;
+        });
+}
+
+asio::awaitable<store_result<std::vector<job_event>>> pg_store::list_events(std::string job_id)
+{
+    co_return co_await pool_->run<std::vector<job_event>>(
+        [id = std::move(job_id)](pqxx::connection& c) -> store_result<std::vector<job_event>> {
+            if (!is_uuid(id)) {
+                return not_found(id);
+            }
+            pqxx::work tx(c);
+            std::vector<job_event> out;
+            for (const auto& r : tx.exec_prepared(name_of(q::list_events), id)) {
+                out.push_back(decode_event(r));
+            }
+            tx.commit();
+            return out;
+        });
+}
+
+asio::awaitable<store_result<void>> pg_store::release_reservation(std::string job_id,
+                                                                  std::string cluster)
+{
+    co_return co_await pool_->run<void>(
+        [id = std::move(job_id), cluster = std::move(cluster)](pqxx::connection& c)
+            -> store_result<void> {
+            if (!is_uuid(id)) {
+                return not_found(id);
+            }
+            pqxx::work tx(c);
+            tx.exec_prepared0(name_of(q::release_cluster_reservation), id, cluster);
+            tx.commit();
+            return {};
+        });
+}
+
+asio::awaitable<store_result<std::vector<reservation>>> pg_store::list_reservations(
+    std::string job_id)
+{
+    co_return co_await pool_->run<std::vector<reservation>>(
+        [id = std::move(job_id)](pqxx::connection& c) -> store_result<std::vector<reservation>> {
+            if (!is_uuid(id)) {
+                return not_found(id);
+            }
+            pqxx::work tx(c);
+            std::vector<reservation> out;
+            for (const auto& r : tx.exec_prepared(name_of(q::list_reservations), id)) {
+                reservation v;
+                v.job_id = r[0].as<std::string>();
+                v.cluster = r[1].as<std::string>();
+                v.amount = resources{r[2].as<std::int64_t>(), r[3].as<std::int64_t>(),
+                                     r[4].as<std::int64_t>()};
+                v.created_at = to_time(r[5]);
+                if (!r[6].is_null()) {
+                    v.released_at = to_time(r[6]);
+                }
+                out.push_back(std::move(v));
+            }
+            tx.commit();
+            return out;
+        });
+}
+
+asio::awaitable<store_result<reserved_map>> pg_store::outstanding_reservations()
+{
+    co_return co_await pool_->run<reserved_map>([](pqxx::connection& c) -> store_result<reserved_map> {
+        pqxx::work tx(c);
+        auto out = read_outstanding(tx);
+        tx.commit();
+        return out;
+    });
+}
+
+asio::awaitable<store_result<std::vector<outbox_entry>>> pg_store::claim_outbox(
+    std::string worker, std::int32_t limit, std::chrono::milliseconds lease)
+{
+    co_return co_await pool_->run<std::vector<outbox_entry>>(
+        [worker = std::move(worker), limit, lease](pqxx::connection& c)
+            -> store_result<std::vector<outbox_entry>> {
+            pqxx::work tx(c);
+            std::vector<outbox_entry> out;
+            for (const auto& r : tx.exec_prepared(name_of(q::claim_outbox), worker,
+                                                  std::clamp(limit, 1, 1000),
+                                                  static_cast<std::int64_t>(lease.count()))) {
+                out.push_back(decode_outbox(r));
+            }
+            tx.commit();
+            std::sort(out.begin(), out.end(),
+                      [](const outbox_entry& a, const outbox_entry& b) { return a.id < b.id; });
+            return out;
+        });
+}
+
+asio::awaitable<store_result<void>> pg_store::complete_outbox(std::int64_t entry_id,
+                                                              std::int32_t attempts)
+{
+    co_return co_await pool_->run<void>([entry_id, attempts](pqxx::connection& c)
+                                            -> store_result<void> {
+        pqxx::work tx(c);
+        auto r = tx.exec_prepared(name_of(q::complete_outbox), entry_id, attempts);
+        if (r.affected_rows() == 0) {
+            return make_error(store_errc::conflict, "outbox claim is stale");
+        }
+        tx.commit();
+        return {};
+    });
+}
+
+asio::awaitable<store_result<void>> pg_store::fail_outbox(std::int64_t entry_id,
+                                                          std::int32_t attempts, std::string error,
+                                                          std::chrono::milliseconds retry_after)
+{
+    co_return co_await pool_->run<void>(
+        [entry_id, attempts, error = std::move(error), retry_after](pqxx::connection& c)
+            -> store_result<void> {
+            pqxx::work tx(c);
+            auto r = tx.exec_prepared(name_of(q::fail_outbox), entry_id, attempts,
+                                      error.substr(0, 4096),
+                                      static_cast<std::int64_t>(retry_after.count()));
+            if (r.affected_rows() == 0) {
+                return make_error(store_errc::conflict, "outbox claim is stale");
+            }
+            tx.commit();
+            return {};
+        });
+}
+
+asio::awaitable<store_result<lease_state>> pg_store::acquire_lease(std::string name,
+                                                                   std::string holder,
+                                                                   std::chrono::milliseconds ttl)
+{
+    co_return co_await pool_->run<lease_state>(
+        [name = std::move(name), holder = std::move(holder), ttl](pqxx::connection& c)
+            -> store_result<lease_state> {
+            pqxx::work tx(c);
+            auto rows = tx.exec_prepared(name_of(q::acquire_lease), name, holder,
+                                         static_cast<std::int64_t>(ttl.count()));
+            if (rows.empty()) {
+                rows = tx.exec_prepared(name_of(q::read_lease), name);
+            }
+            tx.commit();
+            if (rows.empty()) {
+                return make_error(store_errc::internal, "lease row missing");
+            }
+            lease_state s;
+            s.holder = rows[0][0].as<std::string>();
+            s.epoch = rows[0][1].as<std::int64_t>();
+            s.expires_at = to_time(rows[0][2]);
+            s.held = s.holder == holder;
+            // A lost race leaves the row of someone else's live lease: not held.
+            return s;
+        });
+}
+
+asio::awaitable<store_result<void>> pg_store::release_lease(std::string name, std::string holder)
+{
+    co_return co_await pool_->run<void>(
+        [name = std::move(name), holder = std::move(holder)](pqxx::connection& c)
+            -> store_result<void> {
+            pqxx::work tx(c);
+            tx.exec_prepared0(name_of(q::release_lease), name, holder);
+            tx.commit();
+            return {};
+        });
+}
+
+}  // namespace broker::store
