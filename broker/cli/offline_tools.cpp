@@ -1,7 +1,10 @@
 #include "broker/cli/offline_tools.hpp"
 
 #include "propagation/division/division.hpp"
+#include "propagation/division/general_estimator.hpp"
+#include "propagation/form/job_form.hpp"
 #include "propagation/json/bounded_json.hpp"
+#include "propagation/render/render_job.hpp"
 
 #include <nlohmann/json.hpp>
 
@@ -262,6 +265,78 @@ tool_outcome run_place(std::string_view input) {
         clusters.push_back({{"name", t.name}, {"replicas", t.replicas}});
     }
     return {0, json{{"clusters", clusters}}.dump() + "\n", {}};
+}
+
+tool_outcome run_estimate(std::string_view input) {
+    auto doc = propagation::json::parse_bounded(input);
+    if (!doc) {
+        return unusable(doc.error().message);
+    }
+    if (!doc->is_object()) {
+        return unusable("input: expected a JSON object, got " +
+                        std::string(propagation::json::type_name(*doc)));
+    }
+    object_reader top(*doc, "");
+    top.allow_only({"cluster", "request"});
+    auto cluster_it = doc->find("cluster");
+    if (cluster_it == doc->end() || !cluster_it->is_object()) {
+        top.fail("cluster: required: a Cluster object (cluster.karmada.io/v1alpha1)");
+    }
+    if (!top.ok()) {
+        return unusable(top.problem());
+    }
+    auto capacity = division::parse_cluster_capacity(*cluster_it, "cluster");
+    if (!capacity) {
+        const auto& e = capacity.error();
+        return unusable(e.causes.empty() ? e.message
+                                         : e.causes.front().field + ": " + e.causes.front().message);
+    }
+    std::optional<division::resource_list> request;
+    if (auto it = doc->find("request"); it != doc->end() && !it->is_null()) {
+        auto parsed = division::parse_resource_list(*it, "request");
+        if (!parsed) {
+            const auto& e = parsed.error();
+            return unusable(e.causes.empty()
+                                ? e.message
+                                : e.causes.front().field + ": " + e.causes.front().message);
+        }
+        request = std::move(*parsed);
+    }
+    const auto replicas = division::max_available_replicas(*capacity, request);
+    return {0, json{{"maxReplicas", replicas}}.dump() + "\n", {}};
+}
+
+tool_outcome run_render(std::string_view input, std::string_view clusters_json) {
+    auto form = propagation::form::parse_job_form_text(input);
+    if (!form) {
+        if (form.error().code == propagation::errc::bad_input) {
+            return unusable(form.error().message);
+        }
+        return no_answer(form.error());
+    }
+    const auto job_id = propagation::render::offline_job_id(*form);
+    propagation::result<std::vector<propagation::placement::cluster_state>> clusters =
+        propagation::render::clusters_from_targets(*form);
+    if (!clusters_json.empty()) {
+        auto list = propagation::json::parse_bounded(clusters_json);
+        if (!list) {
+            return unusable("--clusters: " + list.error().message);
+        }
+        clusters = propagation::render::clusters_from_list(*list, *form);
+        if (!clusters) {
+            return unusable("--" + clusters.error().message);
+        }
+    }
+    if (!clusters) {
+        return no_answer(clusters.error());
+    }
+    auto rendered = propagation::render::render_job(*form, job_id, std::move(*clusters));
+    if (!rendered) {
+        return no_answer(rendered.error());
+    }
+    json body = {{"placement", propagation::render::to_json(rendered->placement)},
+                 {"manifests", rendered->manifests}};
+    return {0, body.dump() + "\n", {}};
 }
 
 int run_offline_tool(std::string_view tool, const std::vector<std::string>& args) {
