@@ -1,5 +1,6 @@
 #include "broker/cli/commands.hpp"
 
+#include "broker/app/serve.hpp"
 #include "broker/auth/jwt.hpp"
 #include "broker/cli/offline_tools.hpp"
 
@@ -86,6 +87,8 @@ int token(const std::vector<std::string>& args) {
 
 const std::vector<command>& commands() {
     static const std::vector<command> table = {
+        {"serve", "run the HTTP service (see --help of config flags in README)", app::run_serve},
+        {"migrate", "apply the database migrations and exit", app::run_migrate},
         {"place", "Karmada-compatible replica division (JSON on stdin)",
          [](const auto& a) { return run_offline_tool("place", a); }},
         {"estimate", "Karmada's general estimator for one Cluster (JSON on stdin)",

@@ -1,0 +1,179 @@
+#include "broker/service/karmada_objects.hpp"
+
+#include <algorithm>
+#include <array>
+#include <cctype>
+#include <utility>
+
+namespace broker::service {
+namespace {
+
+using nlohmann::json;
+
+struct kind_plural {
+    std::string_view kind;
+    std::string_view plural;
+};
+
+constexpr std::array<kind_plural, 11> known_kinds = {{
+    {"Job", "jobs"},
+    {"PyTorchJob", "pytorchjobs"},
+    {"RayJob", "rayjobs"},
+    {"RayCluster", "rayclusters"},
+    {"Deployment", "deployments"},
+    {"Service", "services"},
+    {"Ingress", "ingresses"},
+    {"PersistentVolumeClaim", "persistentvolumeclaims"},
+    {"PropagationPolicy", "propagationpolicies"},
+    {"OverridePolicy", "overridepolicies"},
+    {"Notebook", "notebooks"},
+}};
+
+std::string text_at(const json& obj, std::initializer_list<const char*> path) {
+    const json* cur = &obj;
+    for (const char* key : path) {
+        if (!cur->is_object()) {
+            return {};
+        }
+        auto it = cur->find(key);
+        if (it == cur->end()) {
+            return {};
+        }
+        cur = &*it;
+    }
+    return cur->is_string() ? cur->get<std::string>() : std::string();
+}
+
+bool is_workload_kind(std::string_view kind) {
+    return kind == "Job" || kind == "PyTorchJob" || kind == "RayJob" || kind == "Deployment";
+}
+
+std::string object_path(const json& object) {
+    auto collection = collection_path(object);
+    return collection ? *collection + "/" + text_at(object, {"metadata", "name"}) : std::string();
+}
+
+std::string describe(const json& object) {
+    return text_at(object, {"kind"}) + " " + text_at(object, {"metadata", "namespace"}) + "/" +
+           text_at(object, {"metadata", "name"});
+}
+
+proxy::call_options with_timeout(std::chrono::steady_clock::time_point deadline) {
+    proxy::call_options options;
+    const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(
+        deadline - std::chrono::steady_clock::now());
+    options.timeout = std::max(left, std::chrono::milliseconds(1));
+    return options;
+}
+
+}  // namespace
+
+std::optional<std::string> plural_of(std::string_view kind) {
+    for (const auto& k : known_kinds) {
+        if (k.kind == kind) {
+            return std::string(k.plural);
+        }
+    }
+    return std::nullopt;
+}
+
+std::optional<std::string> collection_path(const json& object) {
+    const auto api_version = text_at(object, {"apiVersion"});
+    const auto plural = plural_of(text_at(object, {"kind"}));
+    const auto ns = text_at(object, {"metadata", "namespace"});
+    if (api_version.empty() || !plural || ns.empty()) {
+        return std::nullopt;
+    }
+    const std::string root = api_version.find('/') == std::string::npos ? "/api/" : "/apis/";
+    return root + api_version + "/namespaces/" + ns + "/" + *plural;
+}
+
+const json* workload_of(const json& manifests) {
+    if (!manifests.is_array()) {
+        return nullptr;
+    }
+    for (const auto& m : manifests) {
+        if (is_workload_kind(text_at(m, {"kind"}))) {
+            return &m;
+        }
+    }
+    return nullptr;
+}
+
+std::string binding_path(const json& manifests) {
+    const json* workload = workload_of(manifests);
+    if (workload == nullptr) {
+        return {};
+    }
+    std::string name = text_at(*workload, {"metadata", "name"}) + "-" + text_at(*workload, {"kind"});
+    std::transform(name.begin(), name.end(), name.begin(), [](unsigned char c) {
+        return c == ':' ? '.' : static_cast<char>(std::tolower(c));
+    });
+    return "/apis/work.karmada.io/v1alpha2/namespaces/" +
+           text_at(*workload, {"metadata", "namespace"}) + "/resourcebindings/" + name;
+}
+
+proxy::net::awaitable<proxy::kube_result<void>> create_job_objects(
+    proxy::kube_client& karmada, const json& manifests, std::string_view job_id,
+    std::chrono::milliseconds timeout) {
+    const auto deadline = std::chrono::steady_clock::now() + timeout;
+    if (!manifests.is_array()) {
+        co_return proxy::transport_error(proxy::kube_errc::invalid_argument,
+                                         "the job has no rendered manifests");
+    }
+    for (const auto& object : manifests) {
+        auto collection = collection_path(object);
+        if (!collection) {
+            co_return proxy::transport_error(proxy::kube_errc::invalid_argument,
+                                             "cannot create " + describe(object) +
+                                                 ": unknown kind or missing namespace");
+        }
+        auto created = co_await karmada.create(*collection, object, with_timeout(deadline));
+        if (created) {
+            continue;
+        }
+        if (!created.error().conflict() || created.error().reason != "AlreadyExists") {
+            co_return created.error();
+        }
+        // Created by an earlier attempt of ours, or a name clash with someone else's object.
+        auto existing = co_await karmada.get(object_path(object), with_timeout(deadline));
+        if (!existing) {
+            co_return existing.error();
+        }
+        const json& labels = existing->body["metadata"]["labels"];
+        const bool ours = labels.is_object() && labels.contains(job_id_label) &&
+                          labels[std::string(job_id_label)] == job_id;
+        if (!ours) {
+            auto e = created.error();
+            e.message = describe(object) + " already exists and belongs to another job";
+            co_return e;
+        }
+    }
+    co_return proxy::kube_result<void>{};
+}
+
+proxy::net::awaitable<proxy::kube_result<void>> delete_job_objects(
+    proxy::kube_client& karmada, const json& manifests, std::chrono::milliseconds timeout) {
+    const auto deadline = std::chrono::steady_clock::now() + timeout;
+    if (!manifests.is_array()) {
+        co_return proxy::kube_result<void>{};  // never rendered: nothing was created
+    }
+    // Background propagation removes a Job's pods along with it, as `kubectl delete` does.
+    json delete_options = json::object();
+    delete_options["kind"] = "DeleteOptions";
+    delete_options["apiVersion"] = "v1";
+    delete_options["propagationPolicy"] = "Background";
+    for (auto it = manifests.rbegin(); it != manifests.rend(); ++it) {
+        const auto path = object_path(*it);
+        if (path.empty()) {
+            continue;
+        }
+        auto removed = co_await karmada.remove(path, with_timeout(deadline), delete_options);
+        if (!removed && !removed.error().not_found()) {
+            co_return removed.error();
+        }
+    }
+    co_return proxy::kube_result<void>{};
+}
+
+}  // namespace broker::service

@@ -1,0 +1,48 @@
+#pragma once
+/// Creating and deleting a job's objects on the Karmada control plane (CONTRACTS.md §7).
+///
+/// Creation is idempotent: objects are created in the recorded order, and an AlreadyExists
+/// whose existing object carries our job id label counts as success (a retry after a crash or a
+/// lost answer). An object of the same name that belongs to another job is a conflict. Deletion
+/// goes in reverse order — the PropagationPolicy first, so Karmada stops propagating before the
+/// templates go — and a NotFound counts as success.
+///
+/// Thread safety: the functions only use the (internally synchronised) client.
+
+#include "proxy/kube_client.hpp"
+
+#include <nlohmann/json.hpp>
+
+#include <chrono>
+#include <optional>
+#include <string>
+#include <string_view>
+
+namespace broker::service {
+
+/// The label every object of a job carries (propagation/manifest/build_input.hpp).
+inline constexpr std::string_view job_id_label = "broker.gpufed.io/job-id";
+
+/// The REST collection path of an object ("/apis/batch/v1/namespaces/ml/jobs"), from its
+/// apiVersion, kind and namespace. Nullopt for a kind the broker never creates.
+std::optional<std::string> collection_path(const nlohmann::json& object);
+
+/// The plural resource name of a kind the broker knows ("Job" → "jobs").
+std::optional<std::string> plural_of(std::string_view kind);
+
+/// The ResourceBinding Karmada creates for a workload: `<name>-<kind lower-case>` in the same
+/// namespace (karmada/SPEC.md §e); empty when the manifests hold no workload.
+std::string binding_path(const nlohmann::json& manifests);
+
+/// The workload object (the first object whose kind carries replicas) of a job's manifests.
+const nlohmann::json* workload_of(const nlohmann::json& manifests);
+
+proxy::net::awaitable<proxy::kube_result<void>> create_job_objects(
+    proxy::kube_client& karmada, const nlohmann::json& manifests, std::string_view job_id,
+    std::chrono::milliseconds timeout);
+
+proxy::net::awaitable<proxy::kube_result<void>> delete_job_objects(
+    proxy::kube_client& karmada, const nlohmann::json& manifests,
+    std::chrono::milliseconds timeout);
+
+}  // namespace broker::service

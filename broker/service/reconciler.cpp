@@ -1,0 +1,344 @@
+#include "broker/service/reconciler.hpp"
+
+#include "broker/service/karmada_objects.hpp"
+#include "propagation/form/job_form.hpp"
+#include "propagation/status/job_status.hpp"
+
+#include <boost/asio/co_spawn.hpp>
+#include <boost/asio/as_tuple.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <boost/asio/strand.hpp>
+#include <boost/asio/use_awaitable.hpp>
+#include <spdlog/spdlog.h>
+
+#include <atomic>
+
+namespace broker::service {
+namespace {
+
+namespace asio = boost::asio;
+using nlohmann::json;
+namespace form = propagation::form;
+namespace status = propagation::status;
+
+constexpr std::string_view lease_name = "reconciler";
+constexpr std::int32_t outbox_batch = 32;
+constexpr std::int32_t queue_batch = 100;
+constexpr std::int32_t status_batch = 500;
+
+std::optional<form::job_type> job_type_of(std::string_view name) {
+    for (auto t : {form::job_type::job, form::job_type::pytorch, form::job_type::ray,
+                   form::job_type::volcano, form::job_type::notebook}) {
+        if (form::to_string(t) == name) {
+            return t;
+        }
+    }
+    return std::nullopt;
+}
+
+/// The placement's clusters as the planned per-cluster rows.
+std::vector<status::cluster_status> planned_clusters(const store::job_record& job) {
+    std::vector<status::cluster_status> out;
+    if (!job.placement.is_object()) {
+        return out;
+    }
+    auto it = job.placement.find("clusters");
+    if (it == job.placement.end() || !it->is_array()) {
+        return out;
+    }
+    for (const auto& c : *it) {
+        out.push_back({c.value("name", std::string()), c.value("replicas", std::int64_t{0}), {}, {}});
+    }
+    return out;
+}
+
+store::job_state to_store_state(status::job_state s) {
+    return static_cast<store::job_state>(static_cast<int>(s));
+}
+
+}  // namespace
+
+std::chrono::milliseconds retry_delay(int attempt, std::chrono::milliseconds initial,
+                                      std::chrono::milliseconds max) {
+    auto delay = initial;
+    for (int i = 1; i < attempt && delay < max; ++i) {
+        delay *= 2;
+    }
+    return std::min(delay, max);
+}
+
+struct reconciler::state : std::enable_shared_from_this<reconciler::state> {
+    asio::strand<asio::any_io_executor> strand;
+    store::store& store;
+    proxy::kube_client& karmada;
+    proxy::member_registry& members;
+    job_service& jobs;
+    reconciler_options options;
+    std::shared_ptr<server::metrics_registry> metrics;
+    asio::steady_timer timer;
+    asio::steady_timer stopped_signal;
+    std::atomic<bool> stopping{false};
+    std::atomic<bool> leader{false};
+    bool running = false;
+    std::chrono::steady_clock::time_point next_queue{};
+    std::chrono::steady_clock::time_point next_status{};
+
+    state(asio::any_io_executor ex, store::store& s, proxy::kube_client& k,
+          proxy::member_registry& m, job_service& j, reconciler_options o,
+          std::shared_ptr<server::metrics_registry> mr)
+        : strand(asio::make_strand(ex)),
+          store(s),
+          karmada(k),
+          members(m),
+          jobs(j),
+          options(std::move(o)),
+          metrics(std::move(mr)),
+          timer(strand),
+          stopped_signal(strand, std::chrono::steady_clock::time_point::max()) {}
+
+    void count(std::string_view name, std::string_view label = {}) {
+        if (metrics) {
+            metrics->increment(name, label);
+        }
+    }
+
+    asio::awaitable<void> loop() {
+        running = true;
+        while (!stopping) {
+            auto lease = co_await store.acquire_lease(std::string(lease_name), options.instance_id,
+                                                      options.lease_ttl);
+            const bool held = lease && lease->held;
+            if (held != leader.load()) {
+                spdlog::info("reconciler: {} the leader lease (holder {})",
+                             held ? "acquired" : "lost", lease ? lease->holder : "unknown");
+            }
+            leader = held;
+            if (held && !stopping) {
+                co_await drain_outbox();
+                const auto now = std::chrono::steady_clock::now();
+                if (now >= next_queue && !stopping) {
+                    next_queue = now + options.queue_interval;
+                    co_await place_queued();
+                }
+                if (now >= next_status && !stopping) {
+                    next_status = now + options.status_interval;
+                    co_await refresh_status();
+                }
+            }
+            if (stopping) {
+                break;
+            }
+            // The lease is renewed well inside its lifetime; wake() cuts the wait short.
+            const auto wait = std::min(options.outbox_interval, options.lease_ttl / 3);
+            timer.expires_after(wait);
+            co_await timer.async_wait(asio::as_tuple(asio::use_awaitable));
+        }
+        if (leader) {
+            (void)co_await store.release_lease(std::string(lease_name), options.instance_id);
+            leader = false;
+        }
+        running = false;
+        stopped_signal.cancel();
+    }
+
+    asio::awaitable<void> drain_outbox() {
+        auto claimed = co_await store.claim_outbox(options.instance_id, outbox_batch,
+                                                   options.karmada_timeout * 3);
+        if (!claimed) {
+            count("broker_reconciler_errors_total", "claim_outbox");
+            co_return;
+        }
+        for (const auto& entry : *claimed) {
+            if (stopping) {
+                co_return;
+            }
+            auto job = co_await store.get_job(entry.job_id);
+            if (!job) {
+                count("broker_reconciler_errors_total", "get_job");
+                continue;
+            }
+            proxy::kube_result<void> done;
+            if (entry.op == store::outbox_op::create) {
+                if (job->state != store::job_state::submitting) {
+                    // Created already (by the submitting request), or cancelled meanwhile.
+                    (void)co_await store.complete_outbox(entry.id, entry.attempts);
+                    continue;
+                }
+                done = co_await create_job_objects(karmada, job->manifests, job->id,
+                                                   options.karmada_timeout);
+                if (done) {
+                    store::status_update update;
+                    update.state = store::job_state::running;
+                    update.reason = "Propagated";
+                    update.message = "created in Karmada; waiting for the member clusters";
+                    (void)co_await store.update_status(job->id, std::move(update));
+                }
+            } else {
+                done = co_await delete_job_objects(karmada, job->manifests, options.karmada_timeout);
+            }
+            if (done) {
+                count("broker_karmada_operations_total", store::to_string(entry.op));
+                (void)co_await store.complete_outbox(entry.id, entry.attempts);
+                continue;
+            }
+            count("broker_karmada_errors_total", store::to_string(entry.op));
+            const auto delay = retry_delay(entry.attempts, options.backoff_initial,
+                                           options.backoff_max);
+            spdlog::warn("reconciler: {} of job {} failed (attempt {}), retrying in {} ms: {}",
+                         store::to_string(entry.op), entry.job_id, entry.attempts, delay.count(),
+                         done.error().message);
+            if (entry.attempts == 1) {
+                (void)co_await store.append_event(
+                    entry.job_id, "KarmadaUnavailable",
+                    std::string(store::to_string(entry.op)) + " in Karmada failed: " +
+                        done.error().message + "; retrying with backoff");
+            }
+            (void)co_await store.fail_outbox(entry.id, entry.attempts, done.error().message, delay);
+        }
+    }
+
+    asio::awaitable<void> place_queued() {
+        auto queued = co_await store.list_queued_jobs(queue_batch);
+        if (!queued || queued->empty()) {
+            co_return;
+        }
+        auto snapshot = members.snapshot();
+        bool placed_any = false;
+        for (const auto& job : *queued) {
+            if (stopping) {
+                co_return;
+            }
+            auto parsed = form::parse_job_form(job.form);
+            if (!parsed) {
+                store::status_update update;
+                update.state = store::job_state::failed;
+                update.reason = "Invalid";
+                update.message = "the recorded form is no longer valid: " + parsed.error().message;
+                (void)co_await store.update_status(job.id, std::move(update));
+                continue;
+            }
+            auto f = std::make_shared<const form::job_form>(std::move(*parsed));
+            auto result = co_await store.place_queued_job(
+                job.id, job_service::make_placement_fn(f, snapshot, jobs.snapshot_options()));
+            if (result && result->state == store::job_state::submitting) {
+                placed_any = true;
+                count("broker_queue_placements_total");
+            }
+        }
+        if (placed_any) {
+            co_await drain_outbox();
+        }
+    }
+
+    asio::awaitable<void> refresh_status() {
+        auto active = co_await store.list_active_jobs(status_batch);
+        if (!active) {
+            co_return;
+        }
+        for (const auto& job : *active) {
+            if (stopping) {
+                co_return;
+            }
+            if (job.state != store::job_state::running) {
+                continue;
+            }
+            co_await refresh_one(job);
+        }
+    }
+
+    asio::awaitable<void> refresh_one(const store::job_record& job) {
+        const auto type = job_type_of(job.job_type);
+        const auto path = binding_path(job.manifests);
+        if (!type || path.empty()) {
+            co_return;
+        }
+        proxy::call_options call;
+        call.timeout = options.karmada_timeout;
+        auto binding = co_await karmada.get(path, call);
+        json binding_doc;
+        if (binding) {
+            binding_doc = std::move(binding->body);
+        } else if (!binding.error().not_found()) {
+            count("broker_karmada_errors_total", "get_binding");
+            co_return;
+        }
+        const auto derived = status::derive(*type, binding_doc, planned_clusters(job));
+        json clusters = json::object();
+        for (const auto& c : derived.clusters) {
+            const bool accounted = c.state != status::cluster_state::pending;
+            bool released = false;
+            if (job.cluster_status.is_object()) {
+                if (auto old = job.cluster_status.find(c.name); old != job.cluster_status.end()) {
+                    released = old->value("reservationReleased", false);
+                }
+            }
+            if (accounted && !released) {
+                // The member's own resource summary now counts these pods.
+                released = static_cast<bool>(co_await store.release_reservation(job.id, c.name));
+            }
+            clusters[c.name] = {{"replicas", c.replicas},
+                                {"state", status::to_string(c.state)},
+                                {"message", c.message},
+                                {"reservationReleased", released}};
+        }
+        const auto new_state = to_store_state(derived.state);
+        if (new_state == job.state && clusters == job.cluster_status && derived.message == job.message) {
+            co_return;
+        }
+        store::status_update update;
+        if (new_state != job.state) {
+            update.state = new_state;
+            update.reason = new_state == store::job_state::succeeded ? "Succeeded"
+                            : new_state == store::job_state::failed  ? "Failed"
+                                                                      : "StatusChanged";
+        }
+        update.message = derived.message;
+        update.cluster_status = std::move(clusters);
+        update.expected_generation = job.generation;
+        (void)co_await store.update_status(job.id, std::move(update));
+    }
+};
+
+reconciler::reconciler(proxy::net::any_io_executor executor, store::store& store,
+                       proxy::kube_client& karmada, proxy::member_registry& members,
+                       job_service& jobs, reconciler_options options,
+                       std::shared_ptr<server::metrics_registry> metrics)
+    : state_(std::make_shared<state>(std::move(executor), store, karmada, members, jobs,
+                                     std::move(options), std::move(metrics))) {}
+
+reconciler::~reconciler() { stop(); }
+
+bool reconciler::is_leader() const { return state_->leader.load(); }
+
+void reconciler::start() {
+    auto s = state_;
+    asio::co_spawn(s->strand, [s]() { return s->loop(); }, [](std::exception_ptr e) {
+        if (e) {
+            try {
+                std::rethrow_exception(e);
+            } catch (const std::exception& ex) {
+                spdlog::error("reconciler stopped by an exception: {}", ex.what());
+            }
+        }
+    });
+}
+
+void reconciler::stop() {
+    state_->stopping = true;
+    wake();
+}
+
+void reconciler::wake() {
+    auto s = state_;
+    asio::post(s->strand, [s] { s->timer.cancel(); });
+}
+
+proxy::net::awaitable<void> reconciler::wait_stopped() {
+    auto s = state_;
+    co_await asio::post(s->strand, asio::use_awaitable);
+    while (s->running) {
+        co_await s->stopped_signal.async_wait(asio::as_tuple(asio::use_awaitable));
+    }
+}
+
+}  // namespace broker::service

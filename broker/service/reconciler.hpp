@@ -1,0 +1,72 @@
+#pragma once
+/// The broker's background loops (CONTRACTS.md §9), run by exactly one broker process at a time:
+/// the holder of the `reconciler` lease in PostgreSQL. Another process takes over when the
+/// holder stops renewing (it died) or releases the lease (graceful shutdown).
+///
+/// Each pass, as leader:
+/// 1. outbox: claim due entries; `create` makes the job's Karmada objects (idempotently) and
+///    moves it Submitting → Running; `delete` removes them. A failure is retried with
+///    exponential backoff, so a job recorded during a Karmada outage is created once it
+///    returns — never lost, never created twice (names are deterministic, AlreadyExists of our
+///    own object is success).
+/// 2. queue: Queued jobs, in priority then submission order, are placed again against current
+///    capacity minus reservations (same serialised transaction as a submission).
+/// 3. status: each Running job's ResourceBinding is read and its per-cluster state derived
+///    (propagation/status); transitions become events; a cluster's reservation is released
+///    once that cluster's own status accounts for the job's pods.
+///
+/// Thread safety: `start`, `stop` and `wake` may be called from any thread; the loop runs on its
+/// own strand.
+
+#include "broker/server/metrics.hpp"
+#include "broker/service/job_service.hpp"
+#include "broker/store/store.hpp"
+#include "proxy/kube_client.hpp"
+#include "proxy/member_registry.hpp"
+
+#include <chrono>
+#include <memory>
+#include <string>
+
+namespace broker::service {
+
+struct reconciler_options {
+    std::string instance_id;  ///< this process (lease holder name)
+    std::chrono::milliseconds outbox_interval{1000};
+    std::chrono::milliseconds queue_interval{2000};
+    std::chrono::milliseconds status_interval{2000};
+    std::chrono::milliseconds backoff_initial{500};
+    std::chrono::milliseconds backoff_max{30000};
+    std::chrono::milliseconds lease_ttl{15000};
+    std::chrono::milliseconds karmada_timeout{10000};
+};
+
+class reconciler {
+public:
+    reconciler(proxy::net::any_io_executor executor, store::store& store,
+               proxy::kube_client& karmada, proxy::member_registry& members, job_service& jobs,
+               reconciler_options options, std::shared_ptr<server::metrics_registry> metrics);
+    ~reconciler();
+    reconciler(const reconciler&) = delete;
+    reconciler& operator=(const reconciler&) = delete;
+
+    void start();
+    /// Stops the loop and releases the lease (bounded by the lease call's own deadline).
+    void stop();
+    /// Runs a pass now instead of at the next interval.
+    void wake();
+    bool is_leader() const;
+    /// Completes when the loop has ended after stop().
+    proxy::net::awaitable<void> wait_stopped();
+
+    struct state;
+
+private:
+    std::shared_ptr<state> state_;
+};
+
+/// The delay before retry `attempt` (1-based): initial × 2^(attempt−1), capped at `max`.
+std::chrono::milliseconds retry_delay(int attempt, std::chrono::milliseconds initial,
+                                      std::chrono::milliseconds max);
+
+}  // namespace broker::service
