@@ -1,10 +1,12 @@
 #!/usr/bin/env bash
 # Throwaway PostgreSQL server for tests and the demo (TOOLCHAIN.md §6).
 #
-#   scripts/pg.sh up DIR [--port N] [--fsync on|off] [--db NAME]
+#   scripts/pg.sh up DIR [--port N] [--fsync on|off] [--db NAME] [--owner-pid PID]
 #       initdb + start a private server whose data and unix socket live under DIR; prints the
 #       DATABASE_URL (unix socket only, no TCP port) on stdout. fsync is off by default: the data
 #       is throwaway. As root, the server runs as the `postgres` user (initdb refuses root).
+#       --owner-pid: a watcher removes the server (as `down`) once process PID has exited, so a
+#       crashed test binary leaves nothing running.
 #   scripts/pg.sh stop DIR      stop the server, keep the data (for restart tests)
 #   scripts/pg.sh start DIR     start a stopped server again with the same settings
 #   scripts/pg.sh url DIR       print the DATABASE_URL again
@@ -14,16 +16,19 @@
 # names the socket file and never collides.
 set -euo pipefail
 
+self=$(cd "$(dirname "$0")" && pwd)/$(basename "$0")
+
 usage() { sed -n '2,12p' "$0" >&2; exit 2; }
 [ $# -ge 2 ] || usage
 cmd=$1; dir=$2; shift 2
 
-port=55432; fsync=off; db=broker
+port=55432; fsync=off; db=broker; owner_pid=
 while [ $# -gt 0 ]; do
     case "$1" in
         --port) port=$2; shift 2 ;;
         --fsync) fsync=$2; shift 2 ;;
         --db) db=$2; shift 2 ;;
+        --owner-pid) owner_pid=$2; shift 2 ;;
         *) echo "pg.sh: unknown option $1" >&2; usage ;;
     esac
 done
@@ -82,6 +87,11 @@ case "$cmd" in
             || { cat "$dir/initdb.log" >&2; exit 1; }
         start || { cat "$dir/server.log" >&2; exit 1; }
         "${run[@]}" "$pgbin/createdb" -h "$dir/sock" -p "$port" -U postgres "$db"
+        if [ -n "$owner_pid" ]; then
+            # Detached from our stdout so that a caller reading the URL is not kept waiting.
+            setsid bash -c 'while kill -0 "$1" 2>/dev/null; do sleep 1; done; [ -d "$3" ] && "$2" down "$3"' \
+                pg-watch "$owner_pid" "$self" "$dir" </dev/null >/dev/null 2>&1 &
+        fi
         url
         ;;
     start) dir=$(cd "$dir" && pwd); start ;;

@@ -4,8 +4,8 @@
 /// Creation is idempotent: objects are created in the recorded order, and an AlreadyExists
 /// whose existing object carries our job id label counts as success (a retry after a crash or a
 /// lost answer). An object of the same name that belongs to another job is a conflict. Deletion
-/// goes in reverse order — the PropagationPolicy first, so Karmada stops propagating before the
-/// templates go — and a NotFound counts as success.
+/// goes in reverse order — the templates first (Karmada removes their member copies), the
+/// PropagationPolicy last — and a NotFound counts as success.
 ///
 /// Thread safety: the functions only use the (internally synchronised) client.
 

@@ -40,7 +40,7 @@ result<nlohmann::json> parse_bounded(std::string_view text, const json_limits& l
         // nlohmann::json converts from almost anything, so name the alternative explicitly.
         return result<nlohmann::json>(boost::system::in_place_value,
                                       nlohmann::json::parse(text.begin(), text.end()));
-    } catch (const nlohmann::json::parse_error& e) {
+    } catch (const nlohmann::json::exception& e) {  // parse errors, and numbers out of range
         // nlohmann's message reads "[json.exception.parse_error.101] parse error at line 1, ...";
         // keep the part after the bracketed id.
         std::string what = e.what();

@@ -82,12 +82,13 @@ bool models_cover(const division::cluster_capacity& cap, const division::resourc
         return false;
     }
     const auto& ranges = cap.resource_models.front().ranges;
-    for (const auto& [name, amount] : request) {
-        if (amount.is_zero()) {
+    for (const auto& entry : request) {
+        if (entry.second.is_zero()) {
             continue;
         }
+        const auto& name = entry.first;
         const bool modelled = std::any_of(ranges.begin(), ranges.end(),
-                                          [&](const auto& r) { return r.name == name; });
+                                          [&name](const auto& r) { return r.name == name; });
         if (!modelled) {
             return false;
         }

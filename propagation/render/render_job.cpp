@@ -1,7 +1,6 @@
 #include "propagation/render/render_job.hpp"
 
-#include "propagation/manifest/manifest_builder.hpp"
-#include "propagation/policy/propagation_policy.hpp"
+#include "propagation/policy/render_job.hpp"
 
 #include <cstdio>
 #include <set>
@@ -19,16 +18,11 @@ result<rendered_job> render_job(const form::job_form& f, std::string_view job_id
     }
     rendered_job out;
     out.placement = std::move(*placed);
-    auto objects = manifest::build_manifests({f, job_id, &out.placement});
+    auto objects = policy::render_job({f, job_id, &out.placement});
     if (!objects) {
         return objects.error();
     }
-    auto policy = policy::build_propagation_policy({f, job_id, out.placement, *objects});
-    if (!policy) {
-        return policy.error();
-    }
-    out.manifests = std::move(*objects);
-    out.manifests.push_back(std::move(*policy));
+    out.manifests = objects->creation_order();
     return out;
 }
 

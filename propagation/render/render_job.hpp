@@ -20,7 +20,8 @@ namespace propagation::render {
 
 struct rendered_job {
     placement::placement placement;
-    /// Every object the broker creates, in creation order; the PropagationPolicy is last.
+    /// Every object the broker creates, in creation order: the PropagationPolicy first
+    /// (policy/render_job.hpp says why), then the PVC, then the workload.
     std::vector<nlohmann::json> manifests;
 };
 

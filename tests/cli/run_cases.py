@@ -3,13 +3,23 @@
 contract (CONTRACTS.md §4): exit status, stdout JSON, and the one-line stderr of exit 2.
 
 A case file is JSON: {"tool": "place", "args": [...], "stdin": <JSON> | "stdin_text": "...",
-"exit": 0|1|2, "stdout": <JSON compared exactly>, "error_reason": "Unschedulable",
-"stderr_contains": "..."}. Prints one line per case and "N passed, N failed" at the end.
+"exit": 0|1|2, "stdout": <JSON compared exactly>, "stdout_subset": <JSON every part of which
+must appear in stdout>, "error_reason": "Unschedulable", "stderr_contains": "..."}. Prints one line per case and "N passed, N failed" at the end.
 """
 import json
 import pathlib
 import subprocess
 import sys
+
+
+def is_subset(want, got):
+    """True when every key/element of `want` appears in `got` (lists: same length, pairwise)."""
+    if isinstance(want, dict):
+        return isinstance(got, dict) and all(k in got and is_subset(v, got[k]) for k, v in want.items())
+    if isinstance(want, list):
+        return isinstance(got, list) and len(want) == len(got) and all(
+            is_subset(w, g) for w, g in zip(want, got))
+    return want == got
 
 
 def run_case(broker, path):
@@ -37,6 +47,8 @@ def run_case(broker, path):
             got = None
         if got is not None and "stdout" in case and got != case["stdout"]:
             problems.append(f"stdout {json.dumps(got)}\n      want {json.dumps(case['stdout'])}")
+        if got is not None and "stdout_subset" in case and not is_subset(case["stdout_subset"], got):
+            problems.append(f"stdout {json.dumps(got)[:2000]}\n      lacks {json.dumps(case['stdout_subset'])}")
         if got is not None and proc.returncode == 1:
             error = got.get("error", {}) if isinstance(got, dict) else {}
             for key in ("reason", "message", "causes"):

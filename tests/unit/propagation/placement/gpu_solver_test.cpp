@@ -85,7 +85,7 @@ INSTANTIATE_TEST_SUITE_P(
                     {{"a", 3}, {"b", 1}}, {{"a", 6}, {"b", 2}}},
         spread_case{"all_capacity_used_exactly", 7, {{"a", 3}, {"b", 4}}, {},
                     {{"a", 3}, {"b", 4}}}),
-    [](const auto& info) { return std::string(info.param.name); });
+    [](const auto& param_info) { return std::string(param_info.param.name); });
 
 TEST(spread, reports_unschedulable_with_a_reason_per_cluster_when_capacity_is_short) {
     auto f = make_form(10, 1, placement_strategy::spread);
