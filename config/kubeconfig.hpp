@@ -5,6 +5,9 @@
 ///
 /// Thread safety: plain values.
 
+#include "config/config_error.hpp"
+
+#include <functional>
 #include <optional>
 #include <string>
 #include <vector>
@@ -23,11 +26,6 @@ struct api_endpoint {
     std::string context_name;            ///< which context was used (for messages)
 };
 
-struct config_error {
-    std::string path;     ///< e.g. "users[0].user.client-key-data"
-    std::string message;
-};
-
 /// Parses kubeconfig YAML text; `base_dir` resolves relative file references. Uses
 /// `context` when given, else `current-context`, else the only context. All problems are
 /// reported together.
@@ -38,6 +36,18 @@ struct kubeconfig_result {
 kubeconfig_result parse_kubeconfig(const std::string& yaml_text, const std::string& base_dir,
                                    const std::string& context = {});
 kubeconfig_result load_kubeconfig(const std::string& path, const std::string& context = {});
+
+/// Reads a whole file; nullopt when it cannot be read. Injected so that loaders can be tested
+/// without touching the filesystem.
+using file_reader = std::function<std::optional<std::string>(const std::string& path)>;
+
+/// The real filesystem (files above 16 MiB are refused: every input has a limit).
+file_reader filesystem_reader();
+
+/// parse_kubeconfig with file references (certificate-authority, client-certificate,
+/// client-key, tokenFile) read through `read`.
+kubeconfig_result parse_kubeconfig(const std::string& yaml_text, const std::string& base_dir,
+                                   const std::string& context, const file_reader& read);
 
 /// Renders a kubeconfig for one endpoint (used by fedsim's --kubeconfig-out and tests).
 std::string render_kubeconfig(const api_endpoint& endpoint, const std::string& name);

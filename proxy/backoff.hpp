@@ -19,7 +19,7 @@
 namespace proxy {
 
 struct backoff_policy {
-    int max_attempts = 4;                          ///< attempts per call, first one included (≥ 1)
+    int max_attempts = 4;  ///< attempts per call, the first one included (≥ 1)
     std::chrono::milliseconds initial_delay{100};  ///< cap of the first retry's delay
     std::chrono::milliseconds max_delay{5000};     ///< cap of any computed delay
     std::chrono::milliseconds max_retry_after{30000};  ///< longest Retry-After honoured

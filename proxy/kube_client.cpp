@@ -89,7 +89,8 @@ kube_result<server_url> parse_server_url(std::string_view url)
     }
     const auto slash = url.find('/');
     std::string_view authority = url.substr(0, slash);
-    std::string_view path = slash == std::string_view::npos ? std::string_view{} : url.substr(slash);
+    std::string_view path =
+        slash == std::string_view::npos ? std::string_view{} : url.substr(slash);
     if (path.find_first_of("?#") != std::string_view::npos) {
         return bad("the URL must not carry a query or fragment");
     }
@@ -180,7 +181,8 @@ struct connection {
             return false;
         }
         char probe = 0;
-        const auto n = ::recv(lowest().socket().native_handle(), &probe, 1, MSG_PEEK | MSG_DONTWAIT);
+        const auto n =
+            ::recv(lowest().socket().native_handle(), &probe, 1, MSG_PEEK | MSG_DONTWAIT);
         return n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK);
     }
 
@@ -667,7 +669,9 @@ class watch_decoder {
 public:
     watch_decoder(std::size_t max_event_bytes, std::string* resource_version,
                   const std::function<bool(const watch_event&)>& on_event)
-        : max_event_bytes_(max_event_bytes), resource_version_(resource_version), on_event_(on_event)
+        : max_event_bytes_(max_event_bytes),
+          resource_version_(resource_version),
+          on_event_(on_event)
     {
     }
 
@@ -866,6 +870,8 @@ kube_result<kube_client> kube_client::create(net::any_io_executor executor,
 }
 
 kube_client::kube_client(std::shared_ptr<state> s) : state_(std::move(s)) {}
+kube_client::kube_client(const kube_client&) = default;
+kube_client& kube_client::operator=(const kube_client&) = default;
 kube_client::kube_client(kube_client&&) noexcept = default;
 kube_client& kube_client::operator=(kube_client&&) noexcept = default;
 kube_client::~kube_client() = default;
@@ -913,16 +919,51 @@ void set_default_header(header_list& headers, std::string_view name, std::string
 
 }  // namespace
 
+namespace {
+
+/// An awaitable that completes at once with `r` (argument errors found before any I/O).
+template <class T>
+net::awaitable<kube_result<T>> ready(kube_result<T> r)
+{
+    co_return r;
+}
+
+net::awaitable<kube_result<json_response>> spawn_json(const state_ptr& self,
+                                                      kube_result<request_spec> spec)
+{
+    if (!spec) {
+        return ready<json_response>(spec.error());
+    }
+    return net::co_spawn(self->strand, run_json(self, std::move(*spec)), net::use_awaitable);
+}
+
+kube_result<request_spec> with_json_body(kube_result<request_spec> spec,
+                                         const nlohmann::json& body, std::string content_type)
+{
+    if (spec && !body.is_null()) {
+        spec->body = body.dump();
+        set_default_header(spec->headers, "Content-Type", std::move(content_type));
+    }
+    return spec;
+}
+
+net::awaitable<kube_result<stream_end>> run_stream_owning(
+    state_ptr self, request_spec spec, std::function<bool(std::string_view)> on_data)
+{
+    spec.on_data = &on_data;  // lives in this frame until the exchange completes
+    co_return co_await run_stream(std::move(self), std::move(spec));
+}
+
+}  // namespace
+
+// The public calls are plain functions: they validate and compute the deadline now, then
+// hand back the awaitable of a coroutine spawned onto the client's strand. Nothing refers to
+// `this` afterwards, so the handle may go away before the awaitable is awaited.
+
 net::awaitable<kube_result<json_response>> kube_client::get(std::string path,
                                                             call_options options)
 {
-    auto self = state_;
-    auto spec = make_spec(*self, http::verb::get, std::move(path), options);
-    if (!spec) {
-        co_return spec.error();
-    }
-    co_return co_await net::co_spawn(self->strand, run_json(self, std::move(*spec)),
-                                     net::use_awaitable);
+    return spawn_json(state_, make_spec(*state_, http::verb::get, std::move(path), options));
 }
 
 net::awaitable<kube_result<json_response>> kube_client::list(std::string path, list_options query,
@@ -943,71 +984,49 @@ net::awaitable<kube_result<json_response>> kube_client::list(std::string path, l
     if (!query.resource_version.empty()) {
         path = append_query(std::move(path), "resourceVersion", query.resource_version);
     }
-    co_return co_await get(std::move(path), std::move(options));
+    return get(std::move(path), std::move(options));
 }
-
-namespace {
-
-net::awaitable<kube_result<json_response>> json_call(std::shared_ptr<kube_client::state> self,
-                                                     http::verb method, std::string path,
-                                                     const nlohmann::json& body,
-                                                     std::string content_type,
-                                                     call_options options)
-{
-    auto spec = make_spec(*self, method, std::move(path), options);
-    if (!spec) {
-        co_return spec.error();
-    }
-    if (!body.is_null()) {
-        spec->body = body.dump();
-        set_default_header(spec->headers, "Content-Type", std::move(content_type));
-    }
-    co_return co_await net::co_spawn(self->strand, run_json(self, std::move(*spec)),
-                                     net::use_awaitable);
-}
-
-}  // namespace
 
 net::awaitable<kube_result<json_response>> kube_client::create(std::string path,
                                                                nlohmann::json object,
                                                                call_options options)
 {
-    co_return co_await json_call(state_, http::verb::post, std::move(path), object,
-                                 "application/json", std::move(options));
+    return spawn_json(state_,
+                      with_json_body(make_spec(*state_, http::verb::post, std::move(path), options),
+                                     object, "application/json"));
 }
 
 net::awaitable<kube_result<json_response>> kube_client::update(std::string path,
                                                                nlohmann::json object,
                                                                call_options options)
 {
-    co_return co_await json_call(state_, http::verb::put, std::move(path), object,
-                                 "application/json", std::move(options));
+    return spawn_json(state_,
+                      with_json_body(make_spec(*state_, http::verb::put, std::move(path), options),
+                                     object, "application/json"));
 }
 
 net::awaitable<kube_result<json_response>> kube_client::merge_patch(std::string path,
                                                                     nlohmann::json patch,
                                                                     call_options options)
 {
-    // A merge patch applied twice gives the same object, so unlike the raw PATCH of
-    // request() it may be retried after it was sent.
-    auto self = state_;
-    auto spec = make_spec(*self, http::verb::patch, std::move(path), options);
-    if (!spec) {
-        co_return spec.error();
+    auto spec = with_json_body(make_spec(*state_, http::verb::patch, std::move(path), options),
+                               patch.is_null() ? nlohmann::json::object() : patch,
+                               "application/merge-patch+json");
+    if (spec) {
+        // A merge patch applied twice gives the same object, so unlike the raw PATCH of
+        // request() it may be retried after it was sent.
+        spec->idempotent = true;
     }
-    spec->idempotent = true;
-    spec->body = patch.dump();
-    set_default_header(spec->headers, "Content-Type", "application/merge-patch+json");
-    co_return co_await net::co_spawn(self->strand, run_json(self, std::move(*spec)),
-                                     net::use_awaitable);
+    return spawn_json(state_, std::move(spec));
 }
 
 net::awaitable<kube_result<json_response>> kube_client::remove(std::string path,
                                                                call_options options,
                                                                nlohmann::json delete_options)
 {
-    co_return co_await json_call(state_, http::verb::delete_, std::move(path), delete_options,
-                                 "application/json", std::move(options));
+    return spawn_json(
+        state_, with_json_body(make_spec(*state_, http::verb::delete_, std::move(path), options),
+                               delete_options, "application/json"));
 }
 
 net::awaitable<kube_result<raw_response>> kube_client::request(std::string method,
@@ -1015,39 +1034,36 @@ net::awaitable<kube_result<raw_response>> kube_client::request(std::string metho
                                                                header_list headers,
                                                                call_options options)
 {
-    auto self = state_;
     const auto verb = http::string_to_verb(method);
     if (verb == http::verb::unknown) {
-        co_return transport_error(kube_errc::invalid_argument,
-                                  "unsupported HTTP method \"" + method + "\"");
+        return ready<raw_response>(transport_error(
+            kube_errc::invalid_argument, "unsupported HTTP method \"" + method + "\""));
     }
     for (auto& h : headers) {
         options.headers.push_back(std::move(h));
     }
-    auto spec = make_spec(*self, verb, std::move(path), options);
+    auto spec = make_spec(*state_, verb, std::move(path), options);
     if (!spec) {
-        co_return spec.error();
+        return ready<raw_response>(spec.error());
     }
     if (!body.empty()) {
         set_default_header(spec->headers, "Content-Type", "application/json");
     }
     spec->body = std::move(body);
-    co_return co_await net::co_spawn(self->strand, run_raw(self, std::move(*spec)),
-                                     net::use_awaitable);
+    return net::co_spawn(state_->strand, run_raw(state_, std::move(*spec)), net::use_awaitable);
 }
 
 net::awaitable<kube_result<stream_end>> kube_client::stream_get(
     std::string path, stream_options options, std::function<bool(std::string_view)> on_data)
 {
-    auto self = state_;
-    auto spec = make_spec(*self, http::verb::get, std::move(path), options.call);
+    auto spec = make_spec(*state_, http::verb::get, std::move(path), options.call);
     if (!spec) {
-        co_return spec.error();
+        return ready<stream_end>(spec.error());
     }
-    spec->on_data = &on_data;  // lives in this frame until the call completes
-    spec->idle_timeout = options.idle_timeout.value_or(self->options.stream_idle_timeout);
-    co_return co_await net::co_spawn(self->strand, run_stream(self, std::move(*spec)),
-                                     net::use_awaitable);
+    spec->idle_timeout = options.idle_timeout.value_or(state_->options.stream_idle_timeout);
+    return net::co_spawn(state_->strand,
+                         run_stream_owning(state_, std::move(*spec), std::move(on_data)),
+                         net::use_awaitable);
 }
 
 namespace {
@@ -1141,9 +1157,9 @@ net::awaitable<kube_result<std::string>> run_watch(state_ptr self, std::string p
 net::awaitable<kube_result<std::string>> kube_client::watch(
     std::string path, watch_options options, std::function<bool(const watch_event&)> on_event)
 {
-    auto self = state_;
-    co_return co_await net::co_spawn(
-        self->strand, run_watch(self, std::move(path), std::move(options), std::move(on_event)),
+    return net::co_spawn(
+        state_->strand,
+        run_watch(state_, std::move(path), std::move(options), std::move(on_event)),
         net::use_awaitable);
 }
 

@@ -26,7 +26,10 @@
 /// block. Cancelling the awaiting coroutine (e.g. with the `||` operator or a bound
 /// cancellation slot, terminal cancellation) cancels the call, which then returns
 /// `kube_errc::cancelled`. A call in flight keeps the client's internals alive, so the
-/// `kube_client` handle may be destroyed while calls are still running.
+/// `kube_client` handle may be destroyed while calls are still running (or before a returned
+/// awaitable is awaited). Copies of a `kube_client` share one client. Each call is validated
+/// and its deadline fixed when the member function is called; the I/O starts when the
+/// returned awaitable is first awaited.
 
 #include "config/kubeconfig.hpp"
 #include "proxy/backoff.hpp"
@@ -145,10 +148,11 @@ public:
                                            const config::api_endpoint& endpoint,
                                            client_options options = {});
 
+    /// Copies are handles to the same client (same pool, strand and counters).
+    kube_client(const kube_client&);
+    kube_client& operator=(const kube_client&);
     kube_client(kube_client&&) noexcept;
     kube_client& operator=(kube_client&&) noexcept;
-    kube_client(const kube_client&) = delete;
-    kube_client& operator=(const kube_client&) = delete;
     ~kube_client();
 
     /// The client's strand (where callbacks run).

@@ -67,7 +67,8 @@ kube_error status_error(unsigned http_status, std::string_view body)
     }
     if (e.message.empty()) {
         std::string_view text = body.substr(0, max_message_chars);
-        while (!text.empty() && (text.back() == '\n' || text.back() == '\r' || text.back() == ' ')) {
+        while (!text.empty() &&
+               (text.back() == '\n' || text.back() == '\r' || text.back() == ' ')) {
             text.remove_suffix(1);
         }
         e.message = text.empty() ? "the server answered " + std::to_string(http_status)

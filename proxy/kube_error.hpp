@@ -65,7 +65,8 @@ std::string_view reason_for_status(unsigned http_status);
 
 /// Required by boost::system::result when `.value()` is called on an error: throws
 /// `std::runtime_error` with the message. Code paths that handle errors never call it.
-[[noreturn]] void throw_exception_from_error(const kube_error& e, const boost::source_location& loc);
+[[noreturn]] void throw_exception_from_error(const kube_error& e,
+                                             const boost::source_location& loc);
 
 template <class T>
 using kube_result = boost::system::result<T, kube_error>;

@@ -407,8 +407,9 @@ net::awaitable<bool> session<Stream>::serve_one(http::request<http::string_body>
                                       clock_type::now() - started);
         co_return co_await write_stream(res, version, keep_alive, ctx.request_id);
     }
-    bool ok = co_await write_plain(res, version, keep_alive, head, ctx.request_id);
+    // Recorded before writing so that a client that has read the answer also sees it counted.
     srv_->metrics->record_request(ctx.route, ctx.method, res.status, clock_type::now() - started);
+    bool ok = co_await write_plain(res, version, keep_alive, head, ctx.request_id);
     co_return ok && keep_alive;
 }
 

@@ -96,9 +96,13 @@ proxy::net::awaitable<server::response> log_service::logs(const auth::principal&
     if (!is_job_id(request.job_id)) {
         co_return server::status_response(server::not_found_status("jobs.broker.gpufed.io", request.job_id));
     }
-    auto job = co_await store_.get_job(request.job_id,
-                                       who.is_admin() ? std::nullopt
-                                                      : std::optional<std::string>(who.user));
+    // Built before the co_await: g++ 12 destroys a conditional's temporary inside a co_await
+    // expression twice (heap corruption seen in the logs route).
+    std::optional<std::string> owner;
+    if (!who.is_admin()) {
+        owner = who.user;
+    }
+    auto job = co_await store_.get_job(request.job_id, std::move(owner));
     if (!job) {
         co_return job.error().code == store::store_errc::not_found
             ? server::status_response(server::not_found_status("jobs.broker.gpufed.io", request.job_id))
@@ -159,7 +163,9 @@ proxy::net::awaitable<server::response> log_service::logs(const auth::principal&
     if (!request.follow) {
         std::string body;
         for (const auto& pod : pods) {
-            auto got = co_await karmada_.request("GET", log_path(pod, ns, request), {}, {}, call);
+            std::string path = log_path(pod, ns, request);
+            auto got = co_await karmada_.request("GET", std::move(path), std::string(),
+                                                 proxy::header_list(), call);
             const std::string prefix = prefixed ? pod.cluster + "/" + pod.name + " " : "";
             if (!got || got->status != 200) {
                 failures += (failures.empty() ? "" : "; ") + pod.cluster + "/" + pod.name + ": " +

@@ -16,8 +16,7 @@ struct db_pool::slot {
 db_pool::db_pool(db_pool_options options)
     : options_(std::move(options)),
       conninfo_(with_connect_timeout(options_.database_url, options_.connect_timeout)),
-      pool_(std::max<std::size_t>(1, options_.pool_size))
-{
+      pool_(std::max<std::size_t>(1, options_.pool_size)) {
     const std::size_t n = std::max<std::size_t>(1, options_.pool_size);
     for (std::size_t i = 0; i < n; ++i) {
         slots_.push_back(std::make_unique<slot>());
@@ -25,13 +24,11 @@ db_pool::db_pool(db_pool_options options)
     }
 }
 
-db_pool::~db_pool()
-{
+db_pool::~db_pool() {
     pool_.join();
 }
 
-db_pool::slot& db_pool::acquire()
-{
+db_pool::slot& db_pool::acquire() {
     std::unique_lock lock(mutex_);
     // Tasks only run on the pool's threads and there are as many slots as threads, so a slot is
     // free whenever a task gets here; the wait covers callers of run_blocking from outside.
@@ -41,8 +38,7 @@ db_pool::slot& db_pool::acquire()
     return *s;
 }
 
-void db_pool::release(slot& s)
-{
+void db_pool::release(slot& s) {
     {
         std::lock_guard lock(mutex_);
         free_.push_back(&s);
@@ -50,8 +46,7 @@ void db_pool::release(slot& s)
     cv_.notify_one();
 }
 
-std::optional<store_error> db_pool::ensure_connected(slot& s)
-{
+std::optional<store_error> db_pool::ensure_connected(slot& s) {
     if (s.conn && s.conn->is_open()) {
         return std::nullopt;
     }
@@ -66,12 +61,11 @@ std::optional<store_error> db_pool::ensure_connected(slot& s)
     }
     try {
         auto conn = std::make_unique<pqxx::connection>(conninfo_);
-        conn->set_variable("statement_timeout",
-                           std::to_string(options_.statement_timeout.count()));
+        conn->set_variable("statement_timeout", std::to_string(options_.statement_timeout.count()));
         // A transaction left open by a bug must not hold locks forever.
-        conn->set_variable("idle_in_transaction_session_timeout",
-                           std::to_string(std::max<long long>(
-                               1000, 4 * options_.statement_timeout.count())));
+        conn->set_variable(
+            "idle_in_transaction_session_timeout",
+            std::to_string(std::max<long long>(1000, 4 * options_.statement_timeout.count())));
         // libpqxx prepares lazily: this registers the names, the server sees each on first use.
         for (const auto& q : queries::pooled_queries()) {
             conn->prepare(std::string(q.name), std::string(q.sql));
@@ -84,9 +78,8 @@ std::optional<store_error> db_pool::ensure_connected(slot& s)
     } catch (...) {
         auto failure = classify_exception(std::current_exception());
         std::lock_guard lock(mutex_);
-        backoff_ = backoff_.count() == 0
-                       ? options_.reconnect_backoff_initial
-                       : std::min(options_.reconnect_backoff_max, backoff_ * 2);
+        backoff_ = backoff_.count() == 0 ? options_.reconnect_backoff_initial
+                                         : std::min(options_.reconnect_backoff_max, backoff_ * 2);
         next_connect_at_ = std::chrono::steady_clock::now() + backoff_;
         return make_error(store_errc::unavailable, "database unavailable",
                           "connect failed: " + failure.error.detail);
@@ -94,9 +87,8 @@ std::optional<store_error> db_pool::ensure_connected(slot& s)
 }
 
 void db_pool::run_erased(
-    const std::function<std::optional<store_error>(pqxx::connection&)>& body,
-    const std::function<void(store_error)>& fail)
-{
+    const std::function<std::optional<store_error>(pqxx::connection_base&)>& body,
+    const std::function<void(store_error)>& fail) {
     slot& s = acquire();
     struct releaser {
         db_pool& pool;

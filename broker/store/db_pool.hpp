@@ -28,7 +28,7 @@
 #include <vector>
 
 namespace pqxx {
-class connection;
+class connection_base;
 }
 
 namespace broker::store {
@@ -57,9 +57,11 @@ public:
     /// by `body` become errors (classify_exception); a broken connection is discarded.
     template <class T>
     boost::asio::awaitable<store_result<T>> run(
-        std::function<store_result<T>(pqxx::connection&)> body)
-    {
-        co_return co_await boost::asio::co_spawn(
+        std::function<store_result<T>(pqxx::connection_base&)> body) {
+        // Deliberately not a coroutine itself: g++ 12 mishandles class-type parameters and
+        // temporaries of coroutines (double destruction), so the callable is moved straight
+        // into the spawned operation and this returns its awaitable.
+        return boost::asio::co_spawn(
             pool_.get_executor(),
             [this, b = std::move(body)]() -> boost::asio::awaitable<store_result<T>> {
                 co_return run_blocking<T>(b);
@@ -69,13 +71,15 @@ public:
 
     /// The same, synchronously on the calling thread (tools and tests; never on an I/O thread).
     template <class T>
-    store_result<T> run_blocking(const std::function<store_result<T>(pqxx::connection&)>& body)
-    {
+    store_result<T> run_blocking(
+        const std::function<store_result<T>(pqxx::connection_base&)>& body) {
         store_result<T> out = make_error(store_errc::internal, "not run");
-        run_erased([&](pqxx::connection& c) {
-            out = body(c);
-            return out.has_value() ? std::optional<store_error>{} : std::optional(out.error());
-        }, [&](store_error e) { out = std::move(e); });
+        run_erased(
+            [&](pqxx::connection_base& c) {
+                out = body(c);
+                return out.has_value() ? std::optional<store_error>{} : std::optional(out.error());
+            },
+            [&](store_error e) { out = std::move(e); });
         return out;
     }
 
@@ -86,7 +90,7 @@ private:
 
     /// Type-erased core of run_blocking: acquires a connection (opening it if needed), runs
     /// `body` with retries, and reports a failure through `fail`.
-    void run_erased(const std::function<std::optional<store_error>(pqxx::connection&)>& body,
+    void run_erased(const std::function<std::optional<store_error>(pqxx::connection_base&)>& body,
                     const std::function<void(store_error)>& fail);
 
     slot& acquire();

@@ -16,8 +16,7 @@ constexpr std::array<std::pair<job_state, std::string_view>, 6> state_names{{
 }};
 }  // namespace
 
-std::string_view to_string(job_state s)
-{
+std::string_view to_string(job_state s) {
     for (const auto& [state, name] : state_names) {
         if (state == s) {
             return name;
@@ -26,8 +25,7 @@ std::string_view to_string(job_state s)
     return "Unknown";
 }
 
-std::optional<job_state> parse_job_state(std::string_view s)
-{
+std::optional<job_state> parse_job_state(std::string_view s) {
     for (const auto& [state, name] : state_names) {
         if (name == s) {
             return state;
@@ -36,30 +34,27 @@ std::optional<job_state> parse_job_state(std::string_view s)
     return std::nullopt;
 }
 
-bool is_terminal(job_state s)
-{
+bool is_terminal(job_state s) {
     return s == job_state::succeeded || s == job_state::failed || s == job_state::cancelled;
 }
 
-bool is_allowed_transition(job_state from, job_state to)
-{
+bool is_allowed_transition(job_state from, job_state to) {
     if (from == to || is_terminal(from)) {
         return false;
     }
     switch (from) {
-    case job_state::queued:
-        return to == job_state::submitting || to == job_state::cancelled ||
-               to == job_state::failed;
-    case job_state::submitting:
-    case job_state::running:
-        return to != job_state::queued && to != job_state::submitting;
-    default:
-        return false;
+        case job_state::queued:
+            return to == job_state::submitting || to == job_state::cancelled ||
+                   to == job_state::failed;
+        case job_state::submitting:
+        case job_state::running:
+            return to != job_state::queued && to != job_state::submitting;
+        default:
+            return false;
     }
 }
 
-std::string_view to_string(outbox_op op)
-{
+std::string_view to_string(outbox_op op) {
     return op == outbox_op::create ? "create" : "delete";
 }
 

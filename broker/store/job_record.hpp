@@ -40,8 +40,7 @@ struct resources {
     std::int64_t cpu_milli = 0;
     std::int64_t memory_bytes = 0;
 
-    resources& operator+=(const resources& o)
-    {
+    resources& operator+=(const resources& o) {
         gpus += o.gpus;
         cpu_milli += o.cpu_milli;
         memory_bytes += o.memory_bytes;
@@ -51,8 +50,8 @@ struct resources {
 };
 
 struct job_record {
-    std::string id;            ///< uuid (lower-case, hyphenated)
-    std::string owner;         ///< the authenticated user who submitted it
+    std::string id;     ///< uuid (lower-case, hyphenated)
+    std::string owner;  ///< the authenticated user who submitted it
     std::string name;
     std::string namespace_;
     std::string job_type;      ///< "job", "pytorch", ...
@@ -60,7 +59,7 @@ struct job_record {
     nlohmann::json manifests;  ///< rendered objects (array), null while Queued
     nlohmann::json placement;  ///< CONTRACTS.md §6 output, null while Queued
     job_state state = job_state::queued;
-    std::string message;       ///< why it is in this state (queue reasons, failure text)
+    std::string message;  ///< why it is in this state (queue reasons, failure text)
     std::int32_t priority = 0;
     nlohmann::json cluster_status;  ///< per-cluster breakdown: {"cluster-1": {...}, ...}
     time_point created_at{};
@@ -106,9 +105,9 @@ struct outbox_entry {
 
 /// The leader lease as the database holds it after an acquire/renew attempt.
 struct lease_state {
-    bool held = false;        ///< true when the caller is the holder now
-    std::string holder;       ///< current holder (may be someone else)
-    std::int64_t epoch = 0;   ///< increases on every change of holder (a fencing token)
+    bool held = false;       ///< true when the caller is the holder now
+    std::string holder;      ///< current holder (may be someone else)
+    std::int64_t epoch = 0;  ///< increases on every change of holder (a fencing token)
     time_point expires_at{};
 };
 

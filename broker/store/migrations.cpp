@@ -11,8 +11,7 @@
 
 namespace broker::store {
 
-const std::vector<migration>& all_migrations()
-{
+const std::vector<migration>& all_migrations() {
     static const std::vector<migration> list{
         {1, "jobs and events", R"sql(
 CREATE OR REPLACE FUNCTION epoch_us(t timestamptz) RETURNS bigint
@@ -111,8 +110,7 @@ CREATE TABLE IF NOT EXISTS schema_migrations (
     applied_at timestamptz NOT NULL DEFAULT clock_timestamp()
 ))sql";
 
-store_result<migration_report> migrate_locked(pqxx::connection& conn)
-{
+store_result<migration_report> migrate_locked(pqxx::connection& conn) {
     {
         pqxx::work tx(conn);
         tx.exec0(std::string(create_bookkeeping));
@@ -146,8 +144,7 @@ store_result<migration_report> migrate_locked(pqxx::connection& conn)
 }  // namespace
 
 store_result<migration_report> migrate_database(const std::string& database_url,
-                                                std::chrono::milliseconds lock_timeout)
-{
+                                                std::chrono::milliseconds lock_timeout) {
     std::unique_ptr<pqxx::connection> conn;
     try {
         conn = std::make_unique<pqxx::connection>(

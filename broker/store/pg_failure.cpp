@@ -9,21 +9,18 @@ namespace broker::store {
 
 namespace {
 
-bool starts_with(std::string_view s, std::string_view prefix)
-{
+bool starts_with(std::string_view s, std::string_view prefix) {
     return s.substr(0, prefix.size()) == prefix;
 }
 
-pg_failure lost(std::string detail)
-{
+pg_failure lost(std::string detail) {
     return {make_error(store_errc::unavailable, "database unavailable", std::move(detail)), true,
             false};
 }
 
 }  // namespace
 
-pg_failure classify_exception(std::exception_ptr e)
-{
+pg_failure classify_exception(std::exception_ptr e) {
     try {
         std::rethrow_exception(e);
     } catch (const pqxx::broken_connection& ex) {
@@ -43,18 +40,18 @@ pg_failure classify_exception(std::exception_ptr e)
             return lost(std::move(detail));
         }
         if (state == "40001" || state == "40P01") {
-            return {make_error(store_errc::conflict, "concurrent update, try again",
-                               std::move(detail)),
-                    false, true};
+            return {
+                make_error(store_errc::conflict, "concurrent update, try again", std::move(detail)),
+                false, true};
         }
         if (state == "23505") {
             return {make_error(store_errc::conflict, "already exists", std::move(detail)), false,
                     false};
         }
         if (state == "55P03") {  // lock_not_available (lock_timeout)
-            return {make_error(store_errc::timeout, "database lock wait timed out",
-                               std::move(detail)),
-                    false, false};
+            return {
+                make_error(store_errc::timeout, "database lock wait timed out", std::move(detail)),
+                false, false};
         }
         return {make_error(store_errc::internal, "database error", std::move(detail)), false,
                 false};
@@ -69,8 +66,7 @@ pg_failure classify_exception(std::exception_ptr e)
     }
 }
 
-std::string with_connect_timeout(const std::string& database_url, std::chrono::milliseconds t)
-{
+std::string with_connect_timeout(const std::string& database_url, std::chrono::milliseconds t) {
     if (database_url.find("connect_timeout") != std::string::npos) {
         return database_url;
     }

@@ -14,41 +14,35 @@ namespace q = queries;
 
 namespace {
 
-std::string name_of(const q::query& query)
-{
+std::string name_of(const q::query& query) {
     return std::string(query.name);
 }
 
 /// A nullable text parameter: libpqxx sends a null `const char*` as SQL NULL.
-const char* nullable(const std::optional<std::string>& s)
-{
+const char* nullable(const std::optional<std::string>& s) {
     return s ? s->c_str() : nullptr;
 }
 
-time_point to_time(const pqxx::field& f)
-{
+time_point to_time(const pqxx::field& f) {
     if (f.is_null()) {
         return time_point{};
     }
     return time_point(std::chrono::microseconds(f.as<std::int64_t>()));
 }
 
-nlohmann::json to_json(const pqxx::field& f)
-{
+nlohmann::json to_json(const pqxx::field& f) {
     if (f.is_null()) {
         return nullptr;
     }
     return nlohmann::json::parse(f.c_str());
 }
 
-job_state to_state(const pqxx::field& f)
-{
+job_state to_state(const pqxx::field& f) {
     // The CHECK constraint admits only the six names.
     return parse_job_state(f.c_str()).value_or(job_state::queued);
 }
 
-job_record decode_job(const pqxx::row& r)
-{
+job_record decode_job(const pqxx::row& r) {
     job_record j;
     j.id = r[0].as<std::string>();
     j.owner = r[1].as<std::string>();
@@ -68,13 +62,11 @@ job_record decode_job(const pqxx::row& r)
     return j;
 }
 
-std::int64_t seq_of(const pqxx::row& r)
-{
+std::int64_t seq_of(const pqxx::row& r) {
     return r[15].as<std::int64_t>();
 }
 
-job_event decode_event(const pqxx::row& r)
-{
+job_event decode_event(const pqxx::row& r) {
     job_event e;
     e.id = r[0].as<std::int64_t>();
     e.job_id = r[1].as<std::string>();
@@ -88,8 +80,7 @@ job_event decode_event(const pqxx::row& r)
     return e;
 }
 
-outbox_entry decode_outbox(const pqxx::row& r)
-{
+outbox_entry decode_outbox(const pqxx::row& r) {
     outbox_entry o;
     o.id = r[0].as<std::int64_t>();
     o.job_id = r[1].as<std::string>();
@@ -101,13 +92,11 @@ outbox_entry decode_outbox(const pqxx::row& r)
     return o;
 }
 
-std::string dump(const nlohmann::json& j)
-{
+std::string dump(const nlohmann::json& j) {
     return j.dump();
 }
 
-const char* nullable_json(const nlohmann::json& j, std::string& storage)
-{
+const char* nullable_json(const nlohmann::json& j, std::string& storage) {
     if (j.is_null()) {
         return nullptr;
     }
@@ -115,13 +104,11 @@ const char* nullable_json(const nlohmann::json& j, std::string& storage)
     return storage.c_str();
 }
 
-store_error not_found(const std::string& id)
-{
+store_error not_found(const std::string& id) {
     return make_error(store_errc::not_found, "job " + id + " not found");
 }
 
-reserved_map read_outstanding(pqxx::transaction_base& tx)
-{
+reserved_map read_outstanding(pqxx::transaction_base& tx) {
     reserved_map out;
     for (const auto& r : tx.exec_prepared(name_of(q::outstanding_reservations))) {
         out[r[0].as<std::string>()] =
@@ -131,8 +118,7 @@ reserved_map read_outstanding(pqxx::transaction_base& tx)
 }
 
 std::optional<job_record> find_job(pqxx::transaction_base& tx, const std::string& id,
-                                   const std::optional<std::string>& owner, bool for_update)
-{
+                                   const std::optional<std::string>& owner, bool for_update) {
     if (!is_uuid(id)) {
         return std::nullopt;
     }
@@ -146,8 +132,7 @@ std::optional<job_record> find_job(pqxx::transaction_base& tx, const std::string
 
 job_event insert_event(pqxx::transaction_base& tx, const std::string& job_id,
                        std::optional<job_state> from, job_state to, const std::string& reason,
-                       const std::string& message)
-{
+                       const std::string& message) {
     std::optional<std::string> from_text;
     if (from) {
         from_text = std::string(to_string(*from));
@@ -159,8 +144,7 @@ job_event insert_event(pqxx::transaction_base& tx, const std::string& job_id,
 
 /// Records the reservations and the `create` operation of a job that has just been placed.
 store_result<void> record_placed(pqxx::transaction_base& tx, const std::string& job_id,
-                                 const placement_decision& d)
-{
+                                 const placement_decision& d) {
     for (const auto& [cluster, amount] : d.reservations) {
         if (amount.gpus < 0 || amount.cpu_milli < 0 || amount.memory_bytes < 0) {
             return make_error(store_errc::invalid, "negative reservation for cluster " + cluster);
@@ -172,8 +156,7 @@ store_result<void> record_placed(pqxx::transaction_base& tx, const std::string& 
     return {};
 }
 
-std::string default_reason(const placement_decision& d)
-{
+std::string default_reason(const placement_decision& d) {
     if (!d.reason.empty()) {
         return d.reason;
     }
@@ -181,11 +164,9 @@ std::string default_reason(const placement_decision& d)
 }
 
 // Base64url without padding: the continue token is opaque to clients.
-constexpr std::string_view b64 =
-    "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
+constexpr std::string_view b64 = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
 
-std::string b64_encode(std::string_view in)
-{
+std::string b64_encode(std::string_view in) {
     std::string out;
     std::uint32_t acc = 0;
     int bits = 0;
@@ -203,8 +184,7 @@ std::string b64_encode(std::string_view in)
     return out;
 }
 
-std::optional<std::string> b64_decode(std::string_view in)
-{
+std::optional<std::string> b64_decode(std::string_view in) {
     std::string out;
     std::uint32_t acc = 0;
     int bits = 0;
@@ -225,8 +205,7 @@ std::optional<std::string> b64_decode(std::string_view in)
 
 }  // namespace
 
-bool is_uuid(std::string_view s)
-{
+bool is_uuid(std::string_view s) {
     if (s.size() != 36) {
         return false;
     }
@@ -239,13 +218,11 @@ bool is_uuid(std::string_view s)
     return true;
 }
 
-std::string encode_continue_token(std::int64_t seq)
-{
+std::string encode_continue_token(std::int64_t seq) {
     return b64_encode("jobs:" + std::to_string(seq));
 }
 
-std::optional<std::int64_t> decode_continue_token(std::string_view token)
-{
+std::optional<std::int64_t> decode_continue_token(std::string_view token) {
     if (token.size() > 64) {
         return std::nullopt;
     }
@@ -267,15 +244,13 @@ std::optional<std::int64_t> decode_continue_token(std::string_view token)
     return v;
 }
 
-pg_store::pg_store(db_pool_options options) : pool_(std::make_unique<db_pool>(std::move(options)))
-{
-}
+pg_store::pg_store(db_pool_options options)
+    : pool_(std::make_unique<db_pool>(std::move(options))) {}
 
 pg_store::~pg_store() = default;
 
-asio::awaitable<store_result<void>> pg_store::ping()
-{
-    co_return co_await pool_->run<void>([](pqxx::connection& c) -> store_result<void> {
+asio::awaitable<store_result<void>> pg_store::ping() {
+    return pool_->run<void>([](pqxx::connection_base& c) -> store_result<void> {
         pqxx::nontransaction tx(c);
         tx.exec_prepared1(name_of(q::ping));
         return {};
@@ -283,11 +258,10 @@ asio::awaitable<store_result<void>> pg_store::ping()
 }
 
 asio::awaitable<store_result<submit_outcome>> pg_store::reserve_and_record_job(new_job job,
-                                                                               placement_fn place)
-{
-    co_return co_await pool_->run<submit_outcome>(
+                                                                               placement_fn place) {
+    return pool_->run<submit_outcome>(
         [job = std::move(job),
-         place = std::move(place)](pqxx::connection& c) -> store_result<submit_outcome> {
+         place = std::move(place)](pqxx::connection_base& c) -> store_result<submit_outcome> {
             pqxx::work tx(c);
             // Serialises every placement (all broker processes) until COMMIT/ROLLBACK.
             tx.exec_prepared(name_of(q::reservation_lock));
@@ -321,8 +295,8 @@ asio::awaitable<store_result<submit_outcome>> pg_store::reserve_and_record_job(n
             std::string manifests_text, placement_text;
             auto row = tx.exec_prepared1(
                 name_of(q::insert_job), id, job.owner, job.name, job.namespace_, job.job_type,
-                dump(job.form), nullable_json(d.placed ? d.manifests : nlohmann::json(),
-                                              manifests_text),
+                dump(job.form),
+                nullable_json(d.placed ? d.manifests : nlohmann::json(), manifests_text),
                 nullable_json(d.placement, placement_text), std::string(to_string(state)),
                 d.message, job.priority);
             job_record record = decode_job(row);
@@ -342,49 +316,46 @@ asio::awaitable<store_result<submit_outcome>> pg_store::reserve_and_record_job(n
 }
 
 asio::awaitable<store_result<job_record>> pg_store::place_queued_job(std::string id,
-                                                                     placement_fn place)
-{
-    co_return co_await pool_->run<job_record>(
-        [id = std::move(id), place = std::move(place)](pqxx::connection& c)
-            -> store_result<job_record> {
-            pqxx::work tx(c);
-            tx.exec_prepared(name_of(q::reservation_lock));
-            auto job = find_job(tx, id, std::nullopt, true);
-            if (!job) {
-                return not_found(id);
-            }
-            if (job->state != job_state::queued) {
-                return make_error(store_errc::conflict, "job " + id + " is " +
-                                                            std::string(to_string(job->state)) +
-                                                            ", not Queued");
-            }
-            const placement_decision d = place(id, read_outstanding(tx));
-            if (!d.placed && d.message == job->message) {
-                tx.commit();
-                return std::move(*job);
-            }
-            const job_state state = d.placed ? job_state::submitting : job_state::queued;
-            std::string manifests_text, placement_text;
-            auto row = tx.exec_prepared1(
-                name_of(q::update_job_placement), id, std::string(to_string(state)), d.message,
-                nullable_json(d.placed ? d.manifests : nlohmann::json(), manifests_text),
-                nullable_json(d.placement, placement_text));
-            insert_event(tx, id, job_state::queued, state, default_reason(d), d.message);
-            if (d.placed) {
-                if (auto r = record_placed(tx, id, d); !r) {
-                    return r.error();
-                }
-            }
+                                                                     placement_fn place) {
+    return pool_->run<job_record>([id = std::move(id), place = std::move(place)](
+                                      pqxx::connection_base& c) -> store_result<job_record> {
+        pqxx::work tx(c);
+        tx.exec_prepared(name_of(q::reservation_lock));
+        auto job = find_job(tx, id, std::nullopt, true);
+        if (!job) {
+            return not_found(id);
+        }
+        if (job->state != job_state::queued) {
+            return make_error(
+                store_errc::conflict,
+                "job " + id + " is " + std::string(to_string(job->state)) + ", not Queued");
+        }
+        const placement_decision d = place(id, read_outstanding(tx));
+        if (!d.placed && d.message == job->message) {
             tx.commit();
-            return decode_job(row);
-        });
+            return std::move(*job);
+        }
+        const job_state state = d.placed ? job_state::submitting : job_state::queued;
+        std::string manifests_text, placement_text;
+        auto row = tx.exec_prepared1(
+            name_of(q::update_job_placement), id, std::string(to_string(state)), d.message,
+            nullable_json(d.placed ? d.manifests : nlohmann::json(), manifests_text),
+            nullable_json(d.placement, placement_text));
+        insert_event(tx, id, job_state::queued, state, default_reason(d), d.message);
+        if (d.placed) {
+            if (auto r = record_placed(tx, id, d); !r) {
+                return r.error();
+            }
+        }
+        tx.commit();
+        return decode_job(row);
+    });
 }
 
 asio::awaitable<store_result<std::vector<job_record>>> pg_store::list_queued_jobs(
-    std::int32_t limit)
-{
-    co_return co_await pool_->run<std::vector<job_record>>(
-        [limit](pqxx::connection& c) -> store_result<std::vector<job_record>> {
+    std::int32_t limit) {
+    return pool_->run<std::vector<job_record>>(
+        [limit](pqxx::connection_base& c) -> store_result<std::vector<job_record>> {
             pqxx::work tx(c);
             std::vector<job_record> out;
             for (const auto& r :
@@ -397,34 +368,32 @@ asio::awaitable<store_result<std::vector<job_record>>> pg_store::list_queued_job
 }
 
 asio::awaitable<store_result<job_record>> pg_store::get_job(std::string id,
-                                                            std::optional<std::string> owner)
-{
-    co_return co_await pool_->run<job_record>(
-        [id = std::move(id), owner = std::move(owner)](pqxx::connection& c)
-            -> store_result<job_record> {
-            pqxx::work tx(c);
-            auto job = find_job(tx, id, owner, false);
-            tx.commit();
-            if (!job) {
-                return not_found(id);
-            }
-            return std::move(*job);
-        });
+                                                            std::optional<std::string> owner) {
+    return pool_->run<job_record>([id = std::move(id), owner = std::move(owner)](
+                                      pqxx::connection_base& c) -> store_result<job_record> {
+        pqxx::work tx(c);
+        auto job = find_job(tx, id, owner, false);
+        tx.commit();
+        if (!job) {
+            return not_found(id);
+        }
+        return std::move(*job);
+    });
 }
 
 asio::awaitable<store_result<job_page>> pg_store::list_jobs(job_filter filter, std::int32_t limit,
-                                                            std::string continue_token)
-{
-    std::optional<std::int64_t> after;
-    if (!continue_token.empty()) {
-        after = decode_continue_token(continue_token);
-        if (!after) {
-            co_return make_error(store_errc::invalid, "malformed continue token");
-        }
-    }
+                                                            std::string continue_token) {
     limit = std::clamp(limit, 1, 1000);
-    co_return co_await pool_->run<job_page>(
-        [filter = std::move(filter), limit, after](pqxx::connection& c) -> store_result<job_page> {
+    return pool_->run<job_page>(
+        [filter = std::move(filter), limit,
+         token = std::move(continue_token)](pqxx::connection_base& c) -> store_result<job_page> {
+            std::optional<std::int64_t> after;
+            if (!token.empty()) {
+                after = decode_continue_token(token);
+                if (!after) {
+                    return make_error(store_errc::invalid, "malformed continue token");
+                }
+            }
             std::optional<std::string> state;
             if (filter.state) {
                 state = std::string(to_string(*filter.state));
@@ -452,10 +421,9 @@ asio::awaitable<store_result<job_page>> pg_store::list_jobs(job_filter filter, s
 }
 
 asio::awaitable<store_result<std::vector<job_record>>> pg_store::list_active_jobs(
-    std::int32_t limit)
-{
-    co_return co_await pool_->run<std::vector<job_record>>(
-        [limit](pqxx::connection& c) -> store_result<std::vector<job_record>> {
+    std::int32_t limit) {
+    return pool_->run<std::vector<job_record>>(
+        [limit](pqxx::connection_base& c) -> store_result<std::vector<job_record>> {
             pqxx::work tx(c);
             std::vector<job_record> out;
             for (const auto& r :
@@ -468,54 +436,49 @@ asio::awaitable<store_result<std::vector<job_record>>> pg_store::list_active_job
 }
 
 asio::awaitable<store_result<job_record>> pg_store::update_status(std::string id,
-                                                                  status_update update)
-{
-    co_return co_await pool_->run<job_record>(
-        [id = std::move(id), update = std::move(update)](pqxx::connection& c)
-            -> store_result<job_record> {
-            pqxx::work tx(c);
-            auto job = find_job(tx, id, std::nullopt, true);
-            if (!job) {
-                return not_found(id);
+                                                                  status_update update) {
+    return pool_->run<job_record>([id = std::move(id), update = std::move(update)](
+                                      pqxx::connection_base& c) -> store_result<job_record> {
+        pqxx::work tx(c);
+        auto job = find_job(tx, id, std::nullopt, true);
+        if (!job) {
+            return not_found(id);
+        }
+        if (update.expected_generation && *update.expected_generation != job->generation) {
+            return make_error(store_errc::conflict, "job " + id + " was modified concurrently",
+                              "generation " + std::to_string(job->generation) + ", expected " +
+                                  std::to_string(*update.expected_generation));
+        }
+        const job_state to = update.state.value_or(job->state);
+        const bool transition = to != job->state;
+        if (transition && !is_allowed_transition(job->state, to)) {
+            return make_error(store_errc::conflict, "job " + id + " cannot go from " +
+                                                        std::string(to_string(job->state)) +
+                                                        " to " + std::string(to_string(to)));
+        }
+        const std::string message = update.message.value_or(job->message);
+        const nlohmann::json& status =
+            update.cluster_status ? *update.cluster_status : job->cluster_status;
+        auto row = tx.exec_prepared1(name_of(q::update_job_status), id, std::string(to_string(to)),
+                                     message, dump(status));
+        if (transition) {
+            insert_event(tx, id, job->state, to,
+                         update.reason.empty() ? std::string(to_string(to)) : update.reason,
+                         message);
+            if (is_terminal(to)) {
+                tx.exec_prepared0(name_of(q::release_job_reservations), id);
             }
-            if (update.expected_generation && *update.expected_generation != job->generation) {
-                return make_error(store_errc::conflict,
-                                  "job " + id + " was modified concurrently",
-                                  "generation " + std::to_string(job->generation) + ", expected " +
-                                      std::to_string(*update.expected_generation));
-            }
-            const job_state to = update.state.value_or(job->state);
-            const bool transition = to != job->state;
-            if (transition && !is_allowed_transition(job->state, to)) {
-                return make_error(store_errc::conflict,
-                                  "job " + id + " cannot go from " +
-                                      std::string(to_string(job->state)) + " to " +
-                                      std::string(to_string(to)));
-            }
-            const std::string message = update.message.value_or(job->message);
-            const nlohmann::json& status =
-                update.cluster_status ? *update.cluster_status : job->cluster_status;
-            auto row = tx.exec_prepared1(name_of(q::update_job_status), id,
-                                         std::string(to_string(to)), message, dump(status));
-            if (transition) {
-                insert_event(tx, id, job->state, to,
-                             update.reason.empty() ? std::string(to_string(to)) : update.reason,
-                             message);
-                if (is_terminal(to)) {
-                    tx.exec_prepared0(name_of(q::release_job_reservations), id);
-                }
-            }
-            tx.commit();
-            return decode_job(row);
-        });
+        }
+        tx.commit();
+        return decode_job(row);
+    });
 }
 
 asio::awaitable<store_result<job_record>> pg_store::cancel_job(std::string id, std::string reason,
-                                                               std::optional<std::string> owner)
-{
-    co_return co_await pool_->run<job_record>(
-        [id = std::move(id), reason = std::move(reason), owner = std::move(owner)](
-            pqxx::connection& c) -> store_result<job_record> {
+                                                               std::optional<std::string> owner) {
+    return pool_->run<job_record>(
+        [id = std::move(id), reason = std::move(reason),
+         owner = std::move(owner)](pqxx::connection_base& c) -> store_result<job_record> {
             pqxx::work tx(c);
             auto job = find_job(tx, id, owner, true);
             if (!job) {
@@ -539,10 +502,12 @@ asio::awaitable<store_result<job_record>> pg_store::cancel_job(std::string id, s
                                          dump(job->cluster_status));
             insert_event(tx, id, job->state, job_state::cancelled, "Cancelled", message);
             tx.exec_prepared0(name_of(q::release_job_reservations), id);
-            tx.exec_prepared0(name_of(q::drop_pending_creates), id);
+            // The delete is queued before the pending create is dropped so that it can wait
+            // for a create some worker is executing at this moment (see insert_outbox).
             if (may_have_objects) {
                 tx.exec_prepared0(name_of(q::insert_outbox), id, del);
             }
+            tx.exec_prepared0(name_of(q::drop_pending_creates), id);
             tx.commit();
             return decode_job(row);
         });
@@ -550,11 +515,10 @@ asio::awaitable<store_result<job_record>> pg_store::cancel_job(std::string id, s
 
 asio::awaitable<store_result<job_event>> pg_store::append_event(std::string job_id,
                                                                 std::string reason,
-                                                                std::string message)
-{
-    co_return co_await pool_->run<job_event>(
-        [id = std::move(job_id), reason = std::move(reason), message = std::move(message)](
-            pqxx::connection& c) -> store_result<job_event> {
+                                                                std::string message) {
+    return pool_->run<job_event>(
+        [id = std::move(job_id), reason = std::move(reason),
+         message = std::move(message)](pqxx::connection_base& c) -> store_result<job_event> {
             pqxx::work tx(c);
             auto job = find_job(tx, id, std::nullopt, false);
             if (!job) {
@@ -566,10 +530,9 @@ asio::awaitable<store_result<job_event>> pg_store::append_event(std::string job_
         });
 }
 
-asio::awaitable<store_result<std::vector<job_event>>> pg_store::list_events(std::string job_id)
-{
-    co_return co_await pool_->run<std::vector<job_event>>(
-        [id = std::move(job_id)](pqxx::connection& c) -> store_result<std::vector<job_event>> {
+asio::awaitable<store_result<std::vector<job_event>>> pg_store::list_events(std::string job_id) {
+    return pool_->run<std::vector<job_event>>(
+        [id = std::move(job_id)](pqxx::connection_base& c) -> store_result<std::vector<job_event>> {
             if (!is_uuid(id)) {
                 return not_found(id);
             }
@@ -584,51 +547,47 @@ asio::awaitable<store_result<std::vector<job_event>>> pg_store::list_events(std:
 }
 
 asio::awaitable<store_result<void>> pg_store::release_reservation(std::string job_id,
-                                                                  std::string cluster)
-{
-    co_return co_await pool_->run<void>(
-        [id = std::move(job_id), cluster = std::move(cluster)](pqxx::connection& c)
-            -> store_result<void> {
-            if (!is_uuid(id)) {
-                return not_found(id);
-            }
-            pqxx::work tx(c);
-            tx.exec_prepared0(name_of(q::release_cluster_reservation), id, cluster);
-            tx.commit();
-            return {};
-        });
+                                                                  std::string cluster) {
+    return pool_->run<void>([id = std::move(job_id), cluster = std::move(cluster)](
+                                pqxx::connection_base& c) -> store_result<void> {
+        if (!is_uuid(id)) {
+            return not_found(id);
+        }
+        pqxx::work tx(c);
+        tx.exec_prepared0(name_of(q::release_cluster_reservation), id, cluster);
+        tx.commit();
+        return {};
+    });
 }
 
 asio::awaitable<store_result<std::vector<reservation>>> pg_store::list_reservations(
-    std::string job_id)
-{
-    co_return co_await pool_->run<std::vector<reservation>>(
-        [id = std::move(job_id)](pqxx::connection& c) -> store_result<std::vector<reservation>> {
-            if (!is_uuid(id)) {
-                return not_found(id);
+    std::string job_id) {
+    return pool_->run<std::vector<reservation>>([id = std::move(job_id)](pqxx::connection_base& c)
+                                                    -> store_result<std::vector<reservation>> {
+        if (!is_uuid(id)) {
+            return not_found(id);
+        }
+        pqxx::work tx(c);
+        std::vector<reservation> out;
+        for (const auto& r : tx.exec_prepared(name_of(q::list_reservations), id)) {
+            reservation v;
+            v.job_id = r[0].as<std::string>();
+            v.cluster = r[1].as<std::string>();
+            v.amount = resources{r[2].as<std::int64_t>(), r[3].as<std::int64_t>(),
+                                 r[4].as<std::int64_t>()};
+            v.created_at = to_time(r[5]);
+            if (!r[6].is_null()) {
+                v.released_at = to_time(r[6]);
             }
-            pqxx::work tx(c);
-            std::vector<reservation> out;
-            for (const auto& r : tx.exec_prepared(name_of(q::list_reservations), id)) {
-                reservation v;
-                v.job_id = r[0].as<std::string>();
-                v.cluster = r[1].as<std::string>();
-                v.amount = resources{r[2].as<std::int64_t>(), r[3].as<std::int64_t>(),
-                                     r[4].as<std::int64_t>()};
-                v.created_at = to_time(r[5]);
-                if (!r[6].is_null()) {
-                    v.released_at = to_time(r[6]);
-                }
-                out.push_back(std::move(v));
-            }
-            tx.commit();
-            return out;
-        });
+            out.push_back(std::move(v));
+        }
+        tx.commit();
+        return out;
+    });
 }
 
-asio::awaitable<store_result<reserved_map>> pg_store::outstanding_reservations()
-{
-    co_return co_await pool_->run<reserved_map>([](pqxx::connection& c) -> store_result<reserved_map> {
+asio::awaitable<store_result<reserved_map>> pg_store::outstanding_reservations() {
+    return pool_->run<reserved_map>([](pqxx::connection_base& c) -> store_result<reserved_map> {
         pqxx::work tx(c);
         auto out = read_outstanding(tx);
         tx.commit();
@@ -637,16 +596,15 @@ asio::awaitable<store_result<reserved_map>> pg_store::outstanding_reservations()
 }
 
 asio::awaitable<store_result<std::vector<outbox_entry>>> pg_store::claim_outbox(
-    std::string worker, std::int32_t limit, std::chrono::milliseconds lease)
-{
-    co_return co_await pool_->run<std::vector<outbox_entry>>(
-        [worker = std::move(worker), limit, lease](pqxx::connection& c)
-            -> store_result<std::vector<outbox_entry>> {
+    std::string worker, std::int32_t limit, std::chrono::milliseconds lease) {
+    return pool_->run<std::vector<outbox_entry>>(
+        [worker = std::move(worker), limit,
+         lease](pqxx::connection_base& c) -> store_result<std::vector<outbox_entry>> {
             pqxx::work tx(c);
             std::vector<outbox_entry> out;
-            for (const auto& r : tx.exec_prepared(name_of(q::claim_outbox), worker,
-                                                  std::clamp(limit, 1, 1000),
-                                                  static_cast<std::int64_t>(lease.count()))) {
+            for (const auto& r :
+                 tx.exec_prepared(name_of(q::claim_outbox), worker, std::clamp(limit, 1, 1000),
+                                  static_cast<std::int64_t>(lease.count()))) {
                 out.push_back(decode_outbox(r));
             }
             tx.commit();
@@ -657,10 +615,8 @@ asio::awaitable<store_result<std::vector<outbox_entry>>> pg_store::claim_outbox(
 }
 
 asio::awaitable<store_result<void>> pg_store::complete_outbox(std::int64_t entry_id,
-                                                              std::int32_t attempts)
-{
-    co_return co_await pool_->run<void>([entry_id, attempts](pqxx::connection& c)
-                                            -> store_result<void> {
+                                                              std::int32_t attempts) {
+    return pool_->run<void>([entry_id, attempts](pqxx::connection_base& c) -> store_result<void> {
         pqxx::work tx(c);
         auto r = tx.exec_prepared(name_of(q::complete_outbox), entry_id, attempts);
         if (r.affected_rows() == 0) {
@@ -673,60 +629,54 @@ asio::awaitable<store_result<void>> pg_store::complete_outbox(std::int64_t entry
 
 asio::awaitable<store_result<void>> pg_store::fail_outbox(std::int64_t entry_id,
                                                           std::int32_t attempts, std::string error,
-                                                          std::chrono::milliseconds retry_after)
-{
-    co_return co_await pool_->run<void>(
-        [entry_id, attempts, error = std::move(error), retry_after](pqxx::connection& c)
-            -> store_result<void> {
-            pqxx::work tx(c);
-            auto r = tx.exec_prepared(name_of(q::fail_outbox), entry_id, attempts,
-                                      error.substr(0, 4096),
-                                      static_cast<std::int64_t>(retry_after.count()));
-            if (r.affected_rows() == 0) {
-                return make_error(store_errc::conflict, "outbox claim is stale");
-            }
-            tx.commit();
-            return {};
-        });
+                                                          std::chrono::milliseconds retry_after) {
+    return pool_->run<void>([entry_id, attempts, error = std::move(error),
+                             retry_after](pqxx::connection_base& c) -> store_result<void> {
+        pqxx::work tx(c);
+        auto r =
+            tx.exec_prepared(name_of(q::fail_outbox), entry_id, attempts, error.substr(0, 4096),
+                             static_cast<std::int64_t>(retry_after.count()));
+        if (r.affected_rows() == 0) {
+            return make_error(store_errc::conflict, "outbox claim is stale");
+        }
+        tx.commit();
+        return {};
+    });
 }
 
 asio::awaitable<store_result<lease_state>> pg_store::acquire_lease(std::string name,
                                                                    std::string holder,
-                                                                   std::chrono::milliseconds ttl)
-{
-    co_return co_await pool_->run<lease_state>(
-        [name = std::move(name), holder = std::move(holder), ttl](pqxx::connection& c)
-            -> store_result<lease_state> {
-            pqxx::work tx(c);
-            auto rows = tx.exec_prepared(name_of(q::acquire_lease), name, holder,
-                                         static_cast<std::int64_t>(ttl.count()));
-            if (rows.empty()) {
-                rows = tx.exec_prepared(name_of(q::read_lease), name);
-            }
-            tx.commit();
-            if (rows.empty()) {
-                return make_error(store_errc::internal, "lease row missing");
-            }
-            lease_state s;
-            s.holder = rows[0][0].as<std::string>();
-            s.epoch = rows[0][1].as<std::int64_t>();
-            s.expires_at = to_time(rows[0][2]);
-            s.held = s.holder == holder;
-            // A lost race leaves the row of someone else's live lease: not held.
-            return s;
-        });
+                                                                   std::chrono::milliseconds ttl) {
+    return pool_->run<lease_state>([name = std::move(name), holder = std::move(holder),
+                                    ttl](pqxx::connection_base& c) -> store_result<lease_state> {
+        pqxx::work tx(c);
+        auto rows = tx.exec_prepared(name_of(q::acquire_lease), name, holder,
+                                     static_cast<std::int64_t>(ttl.count()));
+        if (rows.empty()) {
+            rows = tx.exec_prepared(name_of(q::read_lease), name);
+        }
+        tx.commit();
+        if (rows.empty()) {
+            return make_error(store_errc::internal, "lease row missing");
+        }
+        lease_state s;
+        s.holder = rows[0][0].as<std::string>();
+        s.epoch = rows[0][1].as<std::int64_t>();
+        s.expires_at = to_time(rows[0][2]);
+        s.held = s.holder == holder;
+        // A lost race leaves the row of someone else's live lease: not held.
+        return s;
+    });
 }
 
-asio::awaitable<store_result<void>> pg_store::release_lease(std::string name, std::string holder)
-{
-    co_return co_await pool_->run<void>(
-        [name = std::move(name), holder = std::move(holder)](pqxx::connection& c)
-            -> store_result<void> {
-            pqxx::work tx(c);
-            tx.exec_prepared0(name_of(q::release_lease), name, holder);
-            tx.commit();
-            return {};
-        });
+asio::awaitable<store_result<void>> pg_store::release_lease(std::string name, std::string holder) {
+    return pool_->run<void>([name = std::move(name), holder = std::move(holder)](
+                                pqxx::connection_base& c) -> store_result<void> {
+        pqxx::work tx(c);
+        tx.exec_prepared0(name_of(q::release_lease), name, holder);
+        tx.commit();
+        return {};
+    });
 }
 
 }  // namespace broker::store

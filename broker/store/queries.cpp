@@ -3,14 +3,12 @@
 namespace broker::store::queries {
 
 // The job columns in the order pg_store's row decoder reads them (seq last: the paging key).
-#define BROKER_JOB_COLUMNS                                                                       \
+#define BROKER_JOB_COLUMNS                                                                        \
     "id::text, owner, name, namespace, job_type, form::text, coalesce(manifests::text, 'null'), " \
-    "coalesce(placement::text, 'null'), state, message, priority, cluster_status::text, "        \
+    "coalesce(placement::text, 'null'), state, message, priority, cluster_status::text, "         \
     "epoch_us(created_at), epoch_us(updated_at), generation, seq"
 
-#define BROKER_EVENT_COLUMNS \
-    "id, job_id::text, epoch_us(at), from_state, to_state, reason, message"
-
+#define BROKER_EVENT_COLUMNS "id, job_id::text, epoch_us(at), from_state, to_state, reason, message"
 
 const query ping{"ping", "SELECT 1"};
 
@@ -51,13 +49,14 @@ const query list_jobs{
     " AND ($3::text IS NULL OR job_type = $3) AND ($4::text IS NULL OR owner = $4)"
     " AND ($5::bigint IS NULL OR seq < $5) ORDER BY seq DESC LIMIT $6"};
 
-const query list_queued_jobs{"list_queued_jobs",
-                             "SELECT " BROKER_JOB_COLUMNS
-                             " FROM jobs WHERE state = 'Queued' ORDER BY priority DESC, seq LIMIT $1"};
+const query list_queued_jobs{
+    "list_queued_jobs", "SELECT " BROKER_JOB_COLUMNS
+                        " FROM jobs WHERE state = 'Queued' ORDER BY priority DESC, seq LIMIT $1"};
 
 const query list_active_jobs{
-    "list_active_jobs", "SELECT " BROKER_JOB_COLUMNS
-                        " FROM jobs WHERE state IN ('Submitting', 'Running') ORDER BY seq LIMIT $1"};
+    "list_active_jobs",
+    "SELECT " BROKER_JOB_COLUMNS
+    " FROM jobs WHERE state IN ('Submitting', 'Running') ORDER BY seq LIMIT $1"};
 
 const query update_job_status{
     "update_job_status",
@@ -71,10 +70,9 @@ const query update_job_placement{
     " updated_at = clock_timestamp(), generation = generation + 1"
     " WHERE id = $1::uuid RETURNING " BROKER_JOB_COLUMNS};
 
-const query insert_event{
-    "insert_event",
-    "INSERT INTO job_events (job_id, from_state, to_state, reason, message)"
-    " VALUES ($1::uuid, $2, $3, $4, $5) RETURNING " BROKER_EVENT_COLUMNS};
+const query insert_event{"insert_event",
+                         "INSERT INTO job_events (job_id, from_state, to_state, reason, message)"
+                         " VALUES ($1::uuid, $2, $3, $4, $5) RETURNING " BROKER_EVENT_COLUMNS};
 
 const query list_events{"list_events", "SELECT " BROKER_EVENT_COLUMNS
                                        " FROM job_events WHERE job_id = $1::uuid ORDER BY id"};
@@ -89,10 +87,9 @@ const query insert_reservation{
     "INSERT INTO reservations (job_id, cluster, gpus, cpu_milli, memory_bytes)"
     " VALUES ($1::uuid, $2, $3, $4, $5)"};
 
-const query release_job_reservations{
-    "release_job_reservations",
-    "UPDATE reservations SET released_at = clock_timestamp()"
-    " WHERE job_id = $1::uuid AND released_at IS NULL"};
+const query release_job_reservations{"release_job_reservations",
+                                     "UPDATE reservations SET released_at = clock_timestamp()"
+                                     " WHERE job_id = $1::uuid AND released_at IS NULL"};
 
 const query release_cluster_reservation{
     "release_cluster_reservation",
@@ -104,9 +101,14 @@ const query list_reservations{
     "SELECT job_id::text, cluster, gpus, cpu_milli, memory_bytes, epoch_us(created_at),"
     " epoch_us(released_at) FROM reservations WHERE job_id = $1::uuid ORDER BY cluster"};
 
+// A new operation never overtakes one of the other kind that a worker is executing right now
+// (claimed, not done): it becomes due when that claim's lease ends. Otherwise a delete queued by
+// a cancel could run before an in-flight create finishes and leave the objects behind.
 const query insert_outbox{
     "insert_outbox",
-    "INSERT INTO outbox (job_id, op) VALUES ($1::uuid, $2)"
+    "INSERT INTO outbox (job_id, op, next_attempt_at)"
+    " SELECT $1::uuid, $2, greatest(clock_timestamp(), (SELECT max(next_attempt_at) FROM outbox"
+    " WHERE job_id = $1::uuid AND op <> $2 AND claimed_by <> '' AND done_at IS NULL))"
     " ON CONFLICT (job_id, op) WHERE done_at IS NULL DO NOTHING"};
 
 const query drop_pending_creates{
@@ -142,10 +144,9 @@ const query find_idempotency_key{
     "find_idempotency_key",
     "SELECT job_id::text, request_hash FROM idempotency_keys WHERE owner = $1 AND key = $2"};
 
-const query insert_idempotency_key{
-    "insert_idempotency_key",
-    "INSERT INTO idempotency_keys (owner, key, job_id, request_hash)"
-    " VALUES ($1, $2, $3::uuid, $4)"};
+const query insert_idempotency_key{"insert_idempotency_key",
+                                   "INSERT INTO idempotency_keys (owner, key, job_id, request_hash)"
+                                   " VALUES ($1, $2, $3::uuid, $4)"};
 
 // Taken when free or expired, renewed by the holder; the epoch changes with the holder so that a
 // deposed leader's late writes can be recognised (fencing). Expiry uses the database's clock, the
@@ -171,20 +172,39 @@ const query release_lease{"release_lease",
 #undef BROKER_JOB_COLUMNS
 #undef BROKER_EVENT_COLUMNS
 
-const std::vector<query>& pooled_queries()
-{
-    static const std::vector<query> all{
-        ping, reservation_lock, new_uuid, insert_job, get_job, get_job_for_update, list_jobs,
-        list_queued_jobs, list_active_jobs, update_job_status, update_job_placement,
-        insert_event, list_events, outstanding_reservations, insert_reservation,
-        release_job_reservations, release_cluster_reservation, list_reservations, insert_outbox,
-        drop_pending_creates, claim_outbox, complete_outbox, fail_outbox, find_idempotency_key,
-        insert_idempotency_key, acquire_lease, read_lease, release_lease};
+const std::vector<query>& pooled_queries() {
+    static const std::vector<query> all{ping,
+                                        reservation_lock,
+                                        new_uuid,
+                                        insert_job,
+                                        get_job,
+                                        get_job_for_update,
+                                        list_jobs,
+                                        list_queued_jobs,
+                                        list_active_jobs,
+                                        update_job_status,
+                                        update_job_placement,
+                                        insert_event,
+                                        list_events,
+                                        outstanding_reservations,
+                                        insert_reservation,
+                                        release_job_reservations,
+                                        release_cluster_reservation,
+                                        list_reservations,
+                                        insert_outbox,
+                                        drop_pending_creates,
+                                        claim_outbox,
+                                        complete_outbox,
+                                        fail_outbox,
+                                        find_idempotency_key,
+                                        insert_idempotency_key,
+                                        acquire_lease,
+                                        read_lease,
+                                        release_lease};
     return all;
 }
 
-const std::vector<query>& migration_queries()
-{
+const std::vector<query>& migration_queries() {
     static const std::vector<query> all{migration_lock, migration_unlock, migrations_applied,
                                         migration_record};
     return all;

@@ -51,11 +51,11 @@ using reserved_map = std::map<std::string, resources>;
 /// is recorded as Queued with `message` (the reasons) and nothing is reserved.
 struct placement_decision {
     bool placed = false;
-    nlohmann::json placement;   ///< CONTRACTS.md §6 output (recorded in both cases when given)
-    nlohmann::json manifests;   ///< rendered objects, when placed
+    nlohmann::json placement;  ///< CONTRACTS.md §6 output (recorded in both cases when given)
+    nlohmann::json manifests;  ///< rendered objects, when placed
     std::map<std::string, resources> reservations;
-    std::string reason;         ///< event reason: "Placed" / "Unschedulable" by default
-    std::string message;        ///< event and job message
+    std::string reason;   ///< event reason: "Placed" / "Unschedulable" by default
+    std::string message;  ///< event and job message
 };
 
 /// A pure function from (job id, outstanding reservations) to a decision. It runs inside the
@@ -78,16 +78,16 @@ struct job_filter {
 };
 
 struct job_page {
-    std::vector<job_record> items;     ///< newest first
-    std::string continue_token;        ///< empty on the last page
+    std::vector<job_record> items;  ///< newest first
+    std::string continue_token;     ///< empty on the last page
 };
 
 /// A change of state and/or per-cluster status. No event is recorded when `state` is absent or
 /// equal to the current one.
 struct status_update {
     std::optional<job_state> state;
-    std::string reason;                         ///< event reason for a transition
-    std::optional<std::string> message;         ///< replaces the job's message when set
+    std::string reason;                  ///< event reason for a transition
+    std::optional<std::string> message;  ///< replaces the job's message when set
     std::optional<nlohmann::json> cluster_status;
     std::optional<std::int64_t> expected_generation;  ///< optimistic check when set
 };
@@ -172,16 +172,14 @@ public:
                                                                 std::int32_t attempts) = 0;
 
     /// Records a failed attempt; the entry becomes due again after `retry_after`.
-    virtual asio::awaitable<store_result<void>> fail_outbox(std::int64_t entry_id,
-                                                            std::int32_t attempts,
-                                                            std::string error,
-                                                            std::chrono::milliseconds retry_after) = 0;
+    virtual asio::awaitable<store_result<void>> fail_outbox(
+        std::int64_t entry_id, std::int32_t attempts, std::string error,
+        std::chrono::milliseconds retry_after) = 0;
 
     /// Acquires or renews the named lease for `holder` for `ttl` (database clock). Returns who
     /// holds it now; `held` tells whether that is the caller.
-    virtual asio::awaitable<store_result<lease_state>> acquire_lease(std::string name,
-                                                                     std::string holder,
-                                                                     std::chrono::milliseconds ttl) = 0;
+    virtual asio::awaitable<store_result<lease_state>> acquire_lease(
+        std::string name, std::string holder, std::chrono::milliseconds ttl) = 0;
 
     /// Gives the lease up at once (graceful shutdown) so that another process takes over.
     virtual asio::awaitable<store_result<void>> release_lease(std::string name,

@@ -24,10 +24,10 @@
 
 #include <algorithm>
 #include <array>
+#include <bit>
+#include <cstring>
 #include <limits>
 #include <string>
-#include <unordered_map>
-#include <unordered_set>
 #include <utility>
 
 namespace propagation::division {
@@ -44,6 +44,59 @@ std::int64_t wrap_int32(int128 value) {
     return static_cast<std::int32_t>(low);
 }
 
+/// A small open-addressing table keyed by cluster name (names outlive it). Division runs on
+/// thousands of clusters in the scheduler's hot path, where node-based hash sets dominated.
+class name_table {
+public:
+    explicit name_table(std::size_t expected) {
+        std::size_t capacity = 16;
+        while (capacity < 2 * expected + 2) {
+            capacity *= 2;
+        }
+        slots_.resize(capacity);
+    }
+
+    /// Inserts `key` → `value` unless present; returns the slot and whether it was inserted.
+    std::pair<std::int64_t*, bool> emplace(std::string_view key, std::int64_t value) {
+        slot& s = probe(key);
+        if (s.used) {
+            return {&s.value, false};
+        }
+        s = slot{key, value, true};
+        return {&s.value, true};
+    }
+
+    std::int64_t* find(std::string_view key) {
+        slot& s = probe(key);
+        return s.used ? &s.value : nullptr;
+    }
+
+    bool contains(std::string_view key) { return find(key) != nullptr; }
+
+private:
+    struct slot {
+        std::string_view key;
+        std::int64_t value = 0;
+        bool used = false;
+    };
+
+    slot& probe(std::string_view key) {
+        std::uint64_t hash = 14695981039346656037ULL;
+        for (const char c : key) {
+            hash ^= static_cast<unsigned char>(c);
+            hash *= 1099511628211ULL;
+        }
+        const std::size_t mask = slots_.size() - 1;
+        for (std::size_t i = hash & mask;; i = (i + 1) & mask) {
+            if (!slots_[i].used || slots_[i].key == key) {
+                return slots_[i];
+            }
+        }
+    }
+
+    std::vector<slot> slots_;
+};
+
 std::string path(std::string_view list, std::size_t index, std::string_view field) {
     std::string p(list);
     p += '[';
@@ -53,58 +106,71 @@ std::string path(std::string_view list, std::size_t index, std::string_view fiel
     return p;
 }
 
-void check_count(std::vector<field_error>& causes, std::string field, std::int64_t value,
+/// Field paths are only built when a check fails (`field` is a callable returning the path),
+/// so validating thousands of clusters costs no allocations.
+template <class Field>
+void check_count(std::vector<field_error>& causes, const Field& field, std::int64_t value,
                  std::int64_t max) {
     if (value < 0) {
-        causes.push_back({std::move(field), "must be greater than or equal to 0"});
+        causes.push_back({field(), "must be greater than or equal to 0"});
     } else if (value > max) {
-        causes.push_back({std::move(field), "must be less than or equal to " + std::to_string(max)});
+        causes.push_back({field(), "must be less than or equal to " + std::to_string(max)});
     }
 }
 
-void check_name(std::vector<field_error>& causes, std::unordered_set<std::string_view>& seen,
-                std::string field, const std::string& name) {
+template <class Field>
+void check_name(std::vector<field_error>& causes, name_table& seen, const Field& field,
+                const std::string& name) {
     if (name.empty()) {
-        causes.push_back({std::move(field), "Required value", "FieldValueRequired"});
+        causes.push_back({field(), "Required value", "FieldValueRequired"});
     } else if (name.size() > max_name_bytes) {
-        causes.push_back({std::move(field),
+        causes.push_back({field(),
                           "must be no more than " + std::to_string(max_name_bytes) + " bytes",
                           "FieldValueTooLong"});
-    } else if (!seen.insert(name).second) {
-        causes.push_back({std::move(field), "Duplicate value: \"" + name + "\"",
-                          "FieldValueDuplicate"});
+    } else if (!seen.emplace(name, 0).second) {
+        causes.push_back({field(), "Duplicate value: \"" + name + "\"", "FieldValueDuplicate"});
     }
+}
+
+auto at(std::string_view list, std::size_t index, std::string_view field) {
+    return [=] { return path(list, index, field); };
+}
+
+auto named(std::string_view field) {
+    return [=] { return std::string(field); };
 }
 
 std::vector<field_error> validate(const division_request& r) {
     std::vector<field_error> causes;
-    check_count(causes, "replicas", r.replicas, max_replicas);
+    check_count(causes, named("replicas"), r.replicas, max_replicas);
     if (r.clusters.size() > max_clusters) {
-        causes.push_back({"clusters", "must have at most " + std::to_string(max_clusters) +
-                                          " items", "FieldValueTooMany"});
+        causes.push_back({"clusters",
+                          "must have at most " + std::to_string(max_clusters) + " items",
+                          "FieldValueTooMany"});
         return causes;
     }
-    std::unordered_set<std::string_view> names;
+    name_table names(r.clusters.size());
     for (std::size_t i = 0; i < r.clusters.size(); ++i) {
         const candidate& c = r.clusters[i];
-        check_name(causes, names, path("clusters", i, "name"), c.name);
-        check_count(causes, path("clusters", i, "weight"), c.weight,
+        check_name(causes, names, at("clusters", i, "name"), c.name);
+        check_count(causes, at("clusters", i, "weight"), c.weight,
                     std::numeric_limits<std::int64_t>::max());
-        check_count(causes, path("clusters", i, "available"), c.available,
+        check_count(causes, at("clusters", i, "available"), c.available,
                     std::numeric_limits<std::int64_t>::max());
-        check_count(causes, path("clusters", i, "previous"), c.previous, max_replicas);
+        check_count(causes, at("clusters", i, "previous"), c.previous, max_replicas);
     }
     if (r.previous) {
         if (r.previous->size() > max_clusters) {
-            causes.push_back({"previous", "must have at most " + std::to_string(max_clusters) +
-                                              " items", "FieldValueTooMany"});
+            causes.push_back({"previous",
+                              "must have at most " + std::to_string(max_clusters) + " items",
+                              "FieldValueTooMany"});
             return causes;
         }
-        std::unordered_set<std::string_view> previous_names;
+        name_table previous_names(r.previous->size());
         for (std::size_t i = 0; i < r.previous->size(); ++i) {
             const target_cluster& t = (*r.previous)[i];
-            check_name(causes, previous_names, path("previous", i, "name"), t.name);
-            check_count(causes, path("previous", i, "replicas"), t.replicas, max_replicas);
+            check_name(causes, previous_names, at("previous", i, "name"), t.name);
+            check_count(causes, at("previous", i, "replicas"), t.replicas, max_replicas);
         }
     }
     return causes;
@@ -132,9 +198,25 @@ bool fits_int32(const division_request& r) {
 
 using cluster_list = std::vector<target_cluster>;
 
+/// Bytes [from, from+8) of `name` as a big-endian integer, zero-padded: integer order is the
+/// byte order of that slice.
+std::uint64_t prefix_key(std::string_view name, std::size_t from) {
+    std::array<unsigned char, 8> bytes{};
+    if (from < name.size()) {
+        std::memcpy(bytes.data(), name.data() + from, std::min<std::size_t>(8, name.size() - from));
+    }
+    std::uint64_t key = 0;
+    std::memcpy(&key, bytes.data(), sizeof key);
+    if constexpr (std::endian::native == std::endian::little) {
+        key = __builtin_bswap64(key);
+    }
+    return key;
+}
+
 /// Webster over a weight list; the result lists every party, name ascending, zeros included
 /// (AllocateWebsterSeats sorts its parties by name).
-cluster_list webster_by_name(std::int64_t seats, const cluster_list& weights, std::string_view uid) {
+cluster_list webster_by_name(std::int64_t seats, const cluster_list& weights,
+                             std::string_view uid) {
     std::vector<std::string> names;
     std::vector<std::int64_t> votes;
     names.reserve(weights.size());
@@ -144,16 +226,30 @@ cluster_list webster_by_name(std::int64_t seats, const cluster_list& weights, st
         votes.push_back(w.replicas);
     }
     const std::vector<std::int64_t> seats_of = webster(seats, names, votes, uid);
-    std::vector<std::size_t> order(weights.size());
+    // Sort by name on two big-endian 8-byte prefix keys, falling back to a full comparison
+    // only when the first 16 bytes agree: byte order, as Go compares strings.
+    struct keyed_name {
+        std::uint64_t k0;
+        std::uint64_t k1;
+        std::size_t index;
+    };
+    std::vector<keyed_name> order(weights.size());
     for (std::size_t i = 0; i < order.size(); ++i) {
-        order[i] = i;
+        order[i] = {prefix_key(names[i], 0), prefix_key(names[i], 8), i};
     }
-    std::sort(order.begin(), order.end(),
-              [&](std::size_t a, std::size_t b) { return names[a] < names[b]; });
+    std::sort(order.begin(), order.end(), [&](const keyed_name& a, const keyed_name& b) {
+        if (a.k0 != b.k0) {
+            return a.k0 < b.k0;
+        }
+        if (a.k1 != b.k1) {
+            return a.k1 < b.k1;
+        }
+        return names[a.index] < names[b.index];
+    });
     cluster_list result;
     result.reserve(order.size());
-    for (const std::size_t i : order) {
-        result.push_back({std::move(names[i]), seats_of[i]});
+    for (const keyed_name& k : order) {
+        result.push_back({std::move(names[k.index]), seats_of[k.index]});
     }
     return result;
 }
@@ -167,19 +263,22 @@ cluster_list merge(const cluster_list& old_clusters, cluster_list new_clusters) 
     if (new_clusters.empty()) {
         return old_clusters;
     }
-    std::unordered_map<std::string_view, std::int64_t> old_by_name;
-    for (const target_cluster& t : old_clusters) {
-        old_by_name[t.name] = t.replicas;
+    // Value: index into old_clusters, or -1 once the new list has taken it.
+    name_table old_by_name(old_clusters.size());
+    for (std::size_t i = 0; i < old_clusters.size(); ++i) {
+        *old_by_name.emplace(old_clusters[i].name, 0).first = static_cast<std::int64_t>(i);
     }
     for (target_cluster& t : new_clusters) {
-        if (auto it = old_by_name.find(t.name); it != old_by_name.end()) {
-            t.replicas += it->second;
-            old_by_name.erase(it);
+        if (std::int64_t* index = old_by_name.find(t.name); index != nullptr && *index >= 0) {
+            t.replicas += old_clusters[static_cast<std::size_t>(*index)].replicas;
+            *index = -1;
         }
     }
-    for (const target_cluster& t : old_clusters) {
-        if (old_by_name.erase(t.name) > 0) {
-            new_clusters.push_back(t);
+    for (std::size_t i = 0; i < old_clusters.size(); ++i) {
+        if (std::int64_t* index = old_by_name.find(old_clusters[i].name);
+            index != nullptr && *index == static_cast<std::int64_t>(i)) {
+            new_clusters.push_back(old_clusters[i]);
+            *index = -1;
         }
     }
     return new_clusters;
@@ -191,18 +290,22 @@ cluster_list remove_zero_replicas(cluster_list clusters) {
 }
 
 /// sort.Sort(TargetClustersList(list)): replicas descending, Go's unstable order for ties.
-cluster_list sort_by_replicas_desc(const cluster_list& list) {
-    std::vector<std::size_t> index(list.size());
-    for (std::size_t i = 0; i < index.size(); ++i) {
-        index[i] = i;
+/// Only the aggregated strategy depends on this order (its prefix); Webster itself sees a map,
+/// so for dynamic weight the list is left in candidate order.
+cluster_list sort_by_replicas_desc(const cluster_list& list, strategy kind) {
+    if (kind != strategy::aggregated) {
+        return list;
+    }
+    std::vector<std::pair<std::int64_t, std::size_t>> keyed(list.size());
+    for (std::size_t i = 0; i < keyed.size(); ++i) {
+        keyed[i] = {list[i].replicas, i};
     }
     go_sort::sort(
-        index.size(),
-        [&](std::size_t i, std::size_t j) { return list[index[i]].replicas > list[index[j]].replicas; },
-        [&](std::size_t i, std::size_t j) { std::swap(index[i], index[j]); });
+        keyed.size(), [&](std::size_t i, std::size_t j) { return keyed[i].first > keyed[j].first; },
+        [&](std::size_t i, std::size_t j) { std::swap(keyed[i], keyed[j]); });
     cluster_list sorted;
     sorted.reserve(list.size());
-    for (const std::size_t i : index) {
+    for (const auto& [replicas, i] : keyed) {
         sorted.push_back(list[i]);
     }
     return sorted;
@@ -212,9 +315,9 @@ cluster_list sort_by_replicas_desc(const cluster_list& list) {
 struct assign_state {
     const division_request& request;
     bool int32_mode = true;
-    cluster_list scheduled;   // previous result restricted to candidates
+    cluster_list scheduled;  // previous result restricted to candidates
     std::int64_t assigned = 0;
-    cluster_list available;   // the weight list
+    cluster_list available;  // the weight list
     std::int64_t target = 0;
 };
 
@@ -258,13 +361,15 @@ result<cluster_list> dynamic_divide(assign_state& s) {
     }
     if (s.request.kind == strategy::aggregated) {
         // resortAvailableClusters: clusters already holding replicas go first.
-        std::unordered_set<std::string_view> prior;
+        name_table prior(s.scheduled.size());
+        bool any_prior = false;
         for (const target_cluster& t : s.scheduled) {
             if (t.replicas > 0) {
-                prior.insert(t.name);
+                prior.emplace(t.name, 0);
+                any_prior = true;
             }
         }
-        if (!prior.empty()) {
+        if (any_prior) {
             std::stable_partition(s.available.begin(), s.available.end(),
                                   [&](const target_cluster& t) { return prior.contains(t.name); });
         }
@@ -290,30 +395,30 @@ result<cluster_list> dynamic_scale_up(assign_state& s) {
     for (const candidate& c : s.request.clusters) {
         available.push_back({c.name, c.available});
     }
-    s.available = sort_by_replicas_desc(available);
+    s.available = sort_by_replicas_desc(available, s.request.kind);
     return dynamic_divide(s);
 }
 
 result<cluster_list> dynamic_scale_down(assign_state& s) {
     s.target = s.request.replicas;
-    s.available = sort_by_replicas_desc(s.scheduled);
+    s.available = sort_by_replicas_desc(s.scheduled, s.request.kind);
     s.scheduled.clear();
     return dynamic_divide(s);
 }
 
 result<cluster_list> dynamic_fresh(assign_state& s) {
     s.target = s.request.replicas;
-    std::unordered_map<std::string_view, std::int64_t> held;
+    name_table held(s.scheduled.size());
     for (const target_cluster& t : s.scheduled) {
         held.emplace(t.name, t.replicas);
     }
     cluster_list available;
     available.reserve(s.request.clusters.size());
     for (const candidate& c : s.request.clusters) {
-        const auto it = held.find(c.name);
-        available.push_back({c.name, c.available + (it == held.end() ? 0 : it->second)});
+        const std::int64_t* previous = held.find(c.name);
+        available.push_back({c.name, c.available + (previous == nullptr ? 0 : *previous)});
     }
-    s.available = sort_by_replicas_desc(available);
+    s.available = sort_by_replicas_desc(available, s.request.kind);
     s.scheduled.clear();
     return dynamic_divide(s);
 }
@@ -321,11 +426,11 @@ result<cluster_list> dynamic_fresh(assign_state& s) {
 /// assignByDynamicStrategy (dynamic weight and aggregated).
 result<cluster_list> assign_dynamic(assign_state& s) {
     // buildScheduledClusters: the previous result, minus clusters no longer candidates.
-    std::unordered_set<std::string_view> candidates;
-    for (const candidate& c : s.request.clusters) {
-        candidates.insert(c.name);
-    }
     if (s.request.previous) {
+        name_table candidates(s.request.clusters.size());
+        for (const candidate& c : s.request.clusters) {
+            candidates.emplace(c.name, 0);
+        }
         for (const target_cluster& t : *s.request.previous) {
             if (candidates.contains(t.name)) {
                 s.scheduled.push_back(t);
@@ -401,17 +506,17 @@ result<std::vector<target_cluster>> divide(const division_request& request) {
 result<std::vector<target_cluster>> divide_job_completions(
     std::int64_t completions, std::span<const target_cluster> parallelism, std::string_view uid) {
     std::vector<field_error> causes;
-    check_count(causes, "completions", completions, max_replicas);
+    check_count(causes, named("completions"), completions, max_replicas);
     if (parallelism.size() > max_clusters) {
-        causes.push_back({"clusters", "must have at most " + std::to_string(max_clusters) +
-                                          " items", "FieldValueTooMany"});
+        causes.push_back({"clusters",
+                          "must have at most " + std::to_string(max_clusters) + " items",
+                          "FieldValueTooMany"});
         return invalid_error(std::move(causes));
     }
-    std::unordered_set<std::string_view> names;
+    name_table names(parallelism.size());
     for (std::size_t i = 0; i < parallelism.size(); ++i) {
-        check_name(causes, names, path("clusters", i, "name"), parallelism[i].name);
-        check_count(causes, path("clusters", i, "replicas"), parallelism[i].replicas,
-                    max_replicas);
+        check_name(causes, names, at("clusters", i, "name"), parallelism[i].name);
+        check_count(causes, at("clusters", i, "replicas"), parallelism[i].replicas, max_replicas);
     }
     if (!causes.empty()) {
         return invalid_error(std::move(causes));
@@ -433,13 +538,12 @@ void sort_candidates(std::vector<candidate>& candidates) {
     });
 }
 
-result<std::vector<candidate>> select_clusters_by_cluster(std::span<const candidate> candidates,
-                                                          std::int64_t min_groups,
-                                                          std::int64_t max_groups,
-                                                          std::optional<std::int64_t> need_replicas) {
+result<std::vector<candidate>> select_clusters_by_cluster(
+    std::span<const candidate> candidates, std::int64_t min_groups, std::int64_t max_groups,
+    std::optional<std::int64_t> need_replicas) {
     std::vector<field_error> causes;
-    check_count(causes, "minGroups", min_groups, std::numeric_limits<std::int32_t>::max());
-    check_count(causes, "maxGroups", max_groups, std::numeric_limits<std::int32_t>::max());
+    check_count(causes, named("minGroups"), min_groups, std::numeric_limits<std::int32_t>::max());
+    check_count(causes, named("maxGroups"), max_groups, std::numeric_limits<std::int32_t>::max());
     if (!causes.empty()) {
         return invalid_error(std::move(causes));
     }

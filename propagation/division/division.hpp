@@ -92,10 +92,9 @@ void sort_candidates(std::vector<candidate>& candidates);
 /// one, swapping it for the unpicked cluster with the largest strictly larger
 /// AvailableReplicas. Errors (`unschedulable`): "the number of feasible clusters is less than
 /// spreadConstraint.MinGroups", "no enough resource when selecting N clusters".
-result<std::vector<candidate>> select_clusters_by_cluster(std::span<const candidate> candidates,
-                                                          std::int64_t min_groups,
-                                                          std::int64_t max_groups,
-                                                          std::optional<std::int64_t> need_replicas);
+result<std::vector<candidate>> select_clusters_by_cluster(
+    std::span<const candidate> candidates, std::int64_t min_groups, std::int64_t max_groups,
+    std::optional<std::int64_t> need_replicas);
 
 /// Webster (Sainte-Laguë) apportionment with Karmada's tie-breaker (SPEC.md §c.1): `seats`
 /// seats over parties with `votes`, returning each party's seats in the input order.

@@ -33,8 +33,9 @@ private:
 
     static int bit_length(std::uint64_t x) { return 64 - std::countl_zero(x); }
 
-    bool less(std::ptrdiff_t i, std::ptrdiff_t j) { return less_(static_cast<std::size_t>(i),
-                                                                 static_cast<std::size_t>(j)); }
+    bool less(std::ptrdiff_t i, std::ptrdiff_t j) {
+        return less_(static_cast<std::size_t>(i), static_cast<std::size_t>(j));
+    }
     void swap(std::ptrdiff_t i, std::ptrdiff_t j) {
         swap_(static_cast<std::size_t>(i), static_cast<std::size_t>(j));
     }

@@ -83,8 +83,8 @@ private:
 
 struct prepared {
     std::size_t n = 0;
-    std::vector<std::int64_t> votes;   // clamped at 0
-    std::vector<std::size_t> active;   // parties with votes > 0
+    std::vector<std::int64_t> votes;  // clamped at 0
+    std::vector<std::size_t> active;  // parties with votes > 0
 };
 
 prepared prepare(std::span<const std::string> names, std::span<const std::int64_t> votes) {
@@ -108,15 +108,16 @@ bool uid_ascending(std::string_view uid) {
 /// at `cap`. The predicate "quotient(k) > lambda" is true for a prefix of k, so an estimate is
 /// corrected by galloping and then bisection, evaluating the predicate exactly as Go would.
 std::int64_t count_above(std::int64_t votes, double lambda, std::int64_t cap) {
+    constexpr std::int64_t max_step = std::int64_t{1} << 61;  // doubling never overflows
     auto above = [&](std::int64_t k) { return k < cap && go_quotient(votes, k) > lambda; };
     // votes/(2k+1) > lambda  <=>  k < (votes/lambda - 1)/2, up to rounding.
-    const long double estimate =
-        (static_cast<long double>(votes) / static_cast<long double>(lambda) - 1.0L) / 2.0L;
-    std::int64_t guess = 0;
-    if (estimate >= static_cast<long double>(cap)) {
-        guess = cap;
-    } else if (estimate > 0) {
-        guess = static_cast<std::int64_t>(estimate);
+    std::int64_t guess = cap;
+    if (lambda > 0) {
+        const long double estimate =
+            (static_cast<long double>(votes) / static_cast<long double>(lambda) - 1.0L) / 2.0L;
+        if (estimate < static_cast<long double>(cap)) {
+            guess = estimate > 0 ? static_cast<std::int64_t>(estimate) : 0;
+        }
     }
     std::int64_t lo = 0;  // above(lo) is true once found
     std::int64_t hi = 0;  // above(hi) is false
@@ -129,7 +130,9 @@ std::int64_t count_above(std::int64_t votes, double lambda, std::int64_t cap) {
                 break;
             }
             lo = hi;
-            step *= 2;
+            if (step < max_step) {
+                step *= 2;
+            }
         }
     } else {
         hi = guess;
@@ -144,7 +147,9 @@ std::int64_t count_above(std::int64_t votes, double lambda, std::int64_t cap) {
                 break;
             }
             hi = candidate;
-            step *= 2;
+            if (step < max_step) {
+                step *= 2;
+            }
         }
     }
     while (hi - lo > 1) {
@@ -228,35 +233,41 @@ std::vector<std::int64_t> webster(std::int64_t seats, std::span<const std::strin
     if (total < seats) {
         // Add the best next items: each party's next item is (party, result[party]).
         auto later = [&](const item& a, const item& b) { return order.before(b, a); };
-        std::priority_queue<item, std::vector<item>, decltype(later)> heap(later);
+        std::vector<item> heap;
+        heap.reserve(p.active.size());
         for (const std::size_t i : p.active) {
-            heap.push(item{go_quotient(p.votes[i], result[i]), result[i], i});
+            heap.push_back(item{go_quotient(p.votes[i], result[i]), result[i], i});
         }
+        std::make_heap(heap.begin(), heap.end(), later);
         for (int128 missing = seats - total; missing > 0; --missing) {
-            item top = heap.top();
-            heap.pop();
+            std::pop_heap(heap.begin(), heap.end(), later);
+            item& top = heap.back();
             ++result[top.party];
             top.k = result[top.party];
             top.quotient = go_quotient(p.votes[top.party], top.k);
-            heap.push(top);
+            std::push_heap(heap.begin(), heap.end(), later);
         }
     } else if (total > seats) {
         // Remove the worst last items: each party's last item is (party, result[party] - 1).
         auto earlier = [&](const item& a, const item& b) { return order.before(a, b); };
-        std::priority_queue<item, std::vector<item>, decltype(earlier)> heap(earlier);
+        std::vector<item> heap;
+        heap.reserve(p.active.size());
         for (const std::size_t i : p.active) {
             if (result[i] > 0) {
-                heap.push(item{go_quotient(p.votes[i], result[i] - 1), result[i] - 1, i});
+                heap.push_back(item{go_quotient(p.votes[i], result[i] - 1), result[i] - 1, i});
             }
         }
+        std::make_heap(heap.begin(), heap.end(), earlier);
         for (int128 extra = total - seats; extra > 0; --extra) {
-            item top = heap.top();
-            heap.pop();
+            std::pop_heap(heap.begin(), heap.end(), earlier);
+            item& top = heap.back();
             --result[top.party];
             if (result[top.party] > 0) {
                 top.k = result[top.party] - 1;
                 top.quotient = go_quotient(p.votes[top.party], top.k);
-                heap.push(top);
+                std::push_heap(heap.begin(), heap.end(), earlier);
+            } else {
+                heap.pop_back();
             }
         }
     }

@@ -34,6 +34,11 @@ std::vector<std::string> is_dns1035_label(std::string_view value);
 /// characters of `[A-Za-z0-9][-A-Za-z0-9_.]*[A-Za-z0-9]` (IsLabelKey, formerly IsQualifiedName).
 std::vector<std::string> is_label_key(std::string_view value);
 
+/// Kubernetes' older name for the same rule (IsQualifiedName).
+inline std::vector<std::string> is_qualified_name(std::string_view value) {
+    return is_label_key(value);
+}
+
 /// Label value: empty, or at most 63 characters shaped like a label key's name (IsLabelValue).
 std::vector<std::string> is_label_value(std::string_view value);
 

@@ -135,14 +135,13 @@ std::string_view to_string(cluster_state s) {
     return names[static_cast<std::size_t>(s)];
 }
 
-bool parse_job_state(std::string_view text, job_state& out) {
+std::optional<job_state> parse_job_state(std::string_view text) {
     for (int i = 0; i <= static_cast<int>(job_state::cancelled); ++i) {
         if (to_string(static_cast<job_state>(i)) == text) {
-            out = static_cast<job_state>(i);
-            return true;
+            return static_cast<job_state>(i);
         }
     }
-    return false;
+    return std::nullopt;
 }
 
 bool is_terminal(job_state s) {

@@ -21,6 +21,7 @@
 #include <nlohmann/json.hpp>
 
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -31,8 +32,8 @@ enum class cluster_state { pending, running, succeeded, failed };
 
 std::string_view to_string(job_state s);
 std::string_view to_string(cluster_state s);
-/// Parses the names produced by to_string; false for anything else.
-bool parse_job_state(std::string_view text, job_state& out);
+/// Parses the names produced by to_string (exact, case-sensitive); nullopt for anything else.
+std::optional<job_state> parse_job_state(std::string_view text);
 
 /// True for Succeeded, Failed and Cancelled: nothing changes a finished job.
 bool is_terminal(job_state s);

@@ -34,32 +34,38 @@ api_error with_details(int code, std::string reason, std::string message, std::s
 }  // namespace
 
 nlohmann::json api_error::to_status() const {
-    nlohmann::json j = {{"kind", "Status"},
-                        {"apiVersion", "v1"},
-                        {"metadata", nlohmann::json::object()},
-                        {"status", "Failure"},
-                        {"message", message},
-                        {"reason", reason},
-                        {"code", code}};
-    if (reason.empty()) j.erase("reason");
+    nlohmann::json j = {
+        {"kind", "Status"},    {"apiVersion", "v1"}, {"metadata", nlohmann::json::object()},
+        {"status", "Failure"}, {"message", message}, {"reason", reason},
+        {"code", code}};
+    if (reason.empty())
+        j.erase("reason");
     if (details) {
         nlohmann::json d = nlohmann::json::object();
-        if (!details->name.empty()) d["name"] = details->name;
-        if (!details->group.empty()) d["group"] = details->group;
-        if (!details->kind.empty()) d["kind"] = details->kind;
-        if (!details->uid.empty()) d["uid"] = details->uid;
+        if (!details->name.empty())
+            d["name"] = details->name;
+        if (!details->group.empty())
+            d["group"] = details->group;
+        if (!details->kind.empty())
+            d["kind"] = details->kind;
+        if (!details->uid.empty())
+            d["uid"] = details->uid;
         if (!details->causes.empty()) {
             nlohmann::json causes = nlohmann::json::array();
             for (const auto& c : details->causes) {
                 nlohmann::json cj = nlohmann::json::object();
-                if (!c.reason.empty()) cj["reason"] = c.reason;
-                if (!c.message.empty()) cj["message"] = c.message;
-                if (!c.field.empty()) cj["field"] = c.field;
+                if (!c.reason.empty())
+                    cj["reason"] = c.reason;
+                if (!c.message.empty())
+                    cj["message"] = c.message;
+                if (!c.field.empty())
+                    cj["field"] = c.field;
                 causes.push_back(std::move(cj));
             }
             d["causes"] = std::move(causes);
         }
-        if (details->retry_after_seconds) d["retryAfterSeconds"] = *details->retry_after_seconds;
+        if (details->retry_after_seconds)
+            d["retryAfterSeconds"] = *details->retry_after_seconds;
         j["details"] = std::move(d);
     }
     return j;
@@ -72,8 +78,10 @@ void throw_exception_from_error(const api_error& e, const boost::source_location
 nlohmann::json success_status(const resource_info& resource, std::string_view name,
                               std::string_view uid) {
     nlohmann::json details = {{"name", name}, {"kind", resource.plural}};
-    if (!resource.group.empty()) details["group"] = resource.group;
-    if (!uid.empty()) details["uid"] = uid;
+    if (!resource.group.empty())
+        details["group"] = resource.group;
+    if (!uid.empty())
+        details["uid"] = uid;
     return {{"kind", "Status"},
             {"apiVersion", "v1"},
             {"metadata", nlohmann::json::object()},
@@ -87,9 +95,10 @@ api_error not_found(const resource_info& resource, std::string_view name) {
 
 api_error not_found(std::string_view group, std::string_view plural, std::string_view name) {
     std::string res(plural);
-    if (!group.empty()) res += "." + std::string(group);
-    return with_details(404, "NotFound", res + " " + quoted(name) + " not found",
-                        std::string(name), std::string(group), std::string(plural));
+    if (!group.empty())
+        res += "." + std::string(group);
+    return with_details(404, "NotFound", res + " " + quoted(name) + " not found", std::string(name),
+                        std::string(group), std::string(plural));
 }
 
 api_error not_found_path() {
@@ -124,7 +133,8 @@ api_error invalid(const resource_info& resource, std::string_view name,
         // The API server prints an aggregate of several errors as "[a, b]".
         msg += "[";
         for (std::size_t i = 0; i < causes.size(); ++i) {
-            if (i) msg += ", ";
+            if (i)
+                msg += ", ";
             msg += causes[i].field.empty() ? causes[i].message
                                            : causes[i].field + ": " + causes[i].message;
         }
@@ -145,8 +155,8 @@ api_error bad_request(std::string message) {
 }
 
 api_error forbidden(const resource_info& resource, std::string_view name, std::string message) {
-    std::string full = resource.qualified_plural() + " " + quoted(name) + " is forbidden: " +
-                       message;
+    std::string full =
+        resource.qualified_plural() + " " + quoted(name) + " is forbidden: " + message;
     return with_details(403, "Forbidden", std::move(full), std::string(name), resource.group,
                         resource.plural);
 }

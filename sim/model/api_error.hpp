@@ -42,7 +42,7 @@ struct status_details {
 
 struct api_error {
     int code = 500;
-    std::string reason;   ///< NotFound, AlreadyExists, Conflict, Invalid, BadRequest, Expired...
+    std::string reason;  ///< NotFound, AlreadyExists, Conflict, Invalid, BadRequest, Expired...
     std::string message;
     std::optional<status_details> details;
 
@@ -77,8 +77,9 @@ api_error already_exists(const resource_info& resource, std::string_view name);
 /// 409 Conflict `Operation cannot be fulfilled on <res> "<name>": <why>`; `why` defaults to
 /// the stale-resourceVersion wording.
 api_error conflict(const resource_info& resource, std::string_view name,
-                   std::string_view why = "the object has been modified; please apply your "
-                                          "changes to the latest version and try again");
+                   std::string_view why =
+                       "the object has been modified; please apply your "
+                       "changes to the latest version and try again");
 /// 422 `<Kind>.<group> "<name>" is invalid: <field>: <msg>, ...` with the causes.
 api_error invalid(const resource_info& resource, std::string_view name,
                   std::vector<status_cause> causes);

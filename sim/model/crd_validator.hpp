@@ -1,7 +1,7 @@
 #pragma once
 /// Validation of custom resources against their CRD's openAPIV3Schema, as the API server does
-/// it: types, required, enum, formats the API server checks, minimum/maximum, min/maxItems,
-/// pattern-free; unknown fields are pruned (or, with strict field validation, reported as
+/// it: structural defaults, types, required, enum, minimum/maximum, min/maxItems, min/maxLength,
+/// pattern; unknown fields are pruned (or, with strict field validation, reported as
 /// `.spec.x: field not declared in schema`). `x-kubernetes-preserve-unknown-fields` and
 /// `x-kubernetes-int-or-string` are honoured. Only what fedsim's kinds need; small on purpose.
 ///
@@ -35,8 +35,8 @@ public:
         bool namespaced = true;
         std::vector<std::string> short_names, categories;
         bool has_status = false;
-        nlohmann::json schema;            ///< openAPIV3Schema
-        nlohmann::json printer_columns;   ///< additionalPrinterColumns (array)
+        nlohmann::json schema;           ///< openAPIV3Schema
+        nlohmann::json printer_columns;  ///< additionalPrinterColumns (array)
     };
 
     /// Loads every CRD in the YAML files of `dir` (not recursive). Returns an error message
@@ -48,7 +48,7 @@ public:
     const std::vector<entry>& entries() const { return entries_; }
     bool has(std::string_view group, std::string_view version, std::string_view kind) const;
 
-    /// Validates `object` (after defaults) and prunes unknown fields from it in place.
+    /// Applies the schema's defaults, validates `object` and prunes unknown fields, in place.
     /// `unknown_fields` receives the dotted paths of pruned fields (".spec.x" style) so the
     /// caller can reject them (Strict) or warn. `problems` receives every violation.
     void validate(std::string_view group, std::string_view version, std::string_view kind,
@@ -57,7 +57,7 @@ public:
 
 private:
     std::vector<entry> entries_;
-    std::map<std::string, std::size_t, std::less<>> by_gvk_;   ///< "group/version/Kind" → index
+    std::map<std::string, std::size_t, std::less<>> by_gvk_;  ///< "group/version/Kind" → index
 };
 
 }  // namespace fedsim::model

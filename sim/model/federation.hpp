@@ -50,7 +50,7 @@ struct fault_state {
 
 /// Pod log query (`/api/v1/namespaces/{ns}/pods/{pod}/log`).
 struct log_options {
-    std::string container;                  ///< "" = the only container (400 if several)
+    std::string container;  ///< "" = the only container (400 if several)
     std::optional<std::int64_t> tail_lines;
     bool timestamps = false;
     std::optional<std::int64_t> limit_bytes;
@@ -60,9 +60,9 @@ struct log_options {
 };
 
 struct log_chunk {
-    std::string text;             ///< whole lines, each ending in '\n'
-    std::int64_t next_line = 0;   ///< pass as `from_line` to continue following
-    bool finished = false;        ///< the container has terminated: no more lines will come
+    std::string text;            ///< whole lines, each ending in '\n'
+    std::int64_t next_line = 0;  ///< pass as `from_line` to continue following
+    bool finished = false;       ///< the container has terminated: no more lines will come
 };
 
 /// Counters served by `GET /fedsim/v1/stats`.
@@ -76,7 +76,7 @@ public:
     /// Builds the federation at time `start` (creationTimestamps, Cluster conditions).
     /// Errors only for an inconsistent configuration (duplicate cluster names...).
     static propagation::result<std::unique_ptr<federation>> create(federation_config config,
-                                                                    time_point start);
+                                                                   time_point start);
     ~federation();
     federation(const federation&) = delete;
     federation& operator=(const federation&) = delete;
@@ -106,7 +106,8 @@ public:
     void advance(time_point now);
     /// The model's current time.
     time_point now() const;
-    /// When `advance` next has something to do by itself (a pod finishing...), if ever.
+    /// When `advance` next has something to do (a pod finishing...; `now()` when objects were
+    /// written since the last `advance`), if ever.
     std::optional<time_point> next_wakeup() const;
 
     /// A member pod's log. 404 NotFound for an unknown cluster or pod; 400 BadRequest

@@ -9,6 +9,7 @@
 /// kubernetesVersion: v1.32.4
 /// history: 10000           # watch events kept per store (members: memberHistory)
 /// memberHistory: 2000
+/// events: true             # core/v1 Events in the members (off for very large simulations)
 /// clusters:
 ///   - name: cluster-1
 ///     labels: {gpu.model: A100}
@@ -42,27 +43,27 @@ namespace fedsim::model {
 /// A group of identical nodes.
 struct node_group {
     std::int64_t count = 1;
-    std::string name_prefix;          ///< nodes are `<prefix>-<i>` (i from 0); default `<cluster>-node`
-    std::string cpu = "32";           ///< allocatable, Kubernetes quantities
+    std::string name_prefix;  ///< nodes are `<prefix>-<i>` (i from 0); default `<cluster>-node`
+    std::string cpu = "32";   ///< allocatable, Kubernetes quantities
     std::string memory = "128Gi";
     std::int64_t pods = 110;
     std::int64_t gpus = 0;
     std::string gpu_resource = "nvidia.com/gpu";
-    std::string gpu_model;            ///< node label `gpu.model` (and nvidia.com/gpu.product)
+    std::string gpu_model;  ///< node label `gpu.model` (and nvidia.com/gpu.product)
     std::map<std::string, std::string> labels;
 };
 
 /// How pods behave once running.
 struct workload_behaviour {
-    double start_seconds = 2;         ///< scheduled → Running (ContainerCreating before)
-    double run_seconds = 60;          ///< Running → Succeeded/Failed (Jobs); Deployments run on
-    double failure_rate = 0;          ///< fraction of pods that fail, deterministic from the seed
+    double start_seconds = 2;  ///< scheduled → Running (ContainerCreating before)
+    double run_seconds = 60;   ///< Running → Succeeded/Failed (Jobs); Deployments run on
+    double failure_rate = 0;   ///< fraction of pods that fail, deterministic from the seed
     double log_lines_per_second = 1;
 };
 
 struct cluster_config {
     std::string name;
-    std::map<std::string, std::string> labels;   ///< Cluster metadata.labels (`gpu.model: A100`)
+    std::map<std::string, std::string> labels;  ///< Cluster metadata.labels (`gpu.model: A100`)
     std::string provider;
     std::string region;
     std::vector<std::string> zones;
@@ -80,6 +81,7 @@ struct federation_config {
     std::string kubernetes_version = "v1.32.4";
     std::size_t history = 10000;
     std::size_t member_history = 2000;
+    bool events = true;  ///< record core/v1 Events for pods and Jobs in the members
     std::vector<cluster_config> clusters;
 };
 
@@ -94,5 +96,8 @@ propagation::result<federation_config> load_federation_config(const std::filesys
 /// GPUs), cluster-2 (H100, 1 node × 8 GPUs), cluster-3 (L40S, 4 nodes × 2 GPUs); each runs the
 /// seed's example job (4 replicas × 1 GPU) on its own.
 federation_config demo_config();
+
+/// The text of the `--demo` configuration (what sim/examples/demo.yaml holds).
+std::string_view demo_config_yaml();
 
 }  // namespace fedsim::model

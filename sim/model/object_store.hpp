@@ -41,40 +41,40 @@ class crd_validator;
 enum class field_validation { ignore, warn, strict };
 
 enum class patch_type {
-    json_patch,       ///< application/json-patch+json (RFC 6902)
-    merge,            ///< application/merge-patch+json (RFC 7386)
-    strategic,        ///< application/strategic-merge-patch+json (merge; containers by name...)
-    apply,            ///< application/apply-patch+yaml (server-side apply, approximated)
+    json_patch,  ///< application/json-patch+json (RFC 6902)
+    merge,       ///< application/merge-patch+json (RFC 7386)
+    strategic,   ///< application/strategic-merge-patch+json (merge; containers by name...)
+    apply,       ///< application/apply-patch+yaml (server-side apply, approximated)
 };
 
 /// Options shared by create/update/patch.
 struct write_options {
-    bool dry_run = false;                       ///< ?dryRun=All: validate, store nothing
+    bool dry_run = false;  ///< ?dryRun=All: validate, store nothing
     field_validation validation = field_validation::warn;
     std::string field_manager;
-    bool force = false;                         ///< ?force=true for apply
+    bool force = false;                            ///< ?force=true for apply
     std::vector<std::string>* warnings = nullptr;  ///< receives `Warning:` header texts
 };
 
 /// Query parameters of a list (and of the initial state of a watch).
 struct list_options {
-    std::string label_selector;   ///< raw `labelSelector` (full syntax)
-    std::string field_selector;   ///< raw `fieldSelector`: metadata.name / metadata.namespace
-                                  ///< (=, ==, !=), plus status.phase / spec.nodeName for pods
-    std::int64_t limit = 0;       ///< 0 = all
-    std::string continue_token;   ///< from a previous page
-    std::string resource_version; ///< "" / "0" / a number (served from the latest state)
+    std::string label_selector;    ///< raw `labelSelector` (full syntax)
+    std::string field_selector;    ///< raw `fieldSelector`: metadata.name / metadata.namespace
+                                   ///< (=, ==, !=), plus status.phase / spec.nodeName for pods
+    std::int64_t limit = 0;        ///< 0 = all
+    std::string continue_token;    ///< from a previous page
+    std::string resource_version;  ///< "" / "0" / a number (served from the latest state)
 };
 
 struct list_result {
-    std::vector<object_ptr> items;          ///< sorted by namespace then name
-    std::string resource_version;           ///< the list's RV (the snapshot)
-    std::string continue_token;             ///< empty on the last page
+    std::vector<object_ptr> items;  ///< sorted by namespace then name
+    std::string resource_version;   ///< the list's RV (the snapshot)
+    std::string continue_token;     ///< empty on the last page
     std::optional<std::int64_t> remaining_item_count;
 };
 
 struct delete_options {
-    std::string propagation_policy;         ///< Orphan | Background | Foreground | "" (default)
+    std::string propagation_policy;  ///< Orphan | Background | Foreground | "" (default)
     std::optional<std::int64_t> grace_period_seconds;
     std::optional<std::string> precondition_uid;
     std::optional<std::string> precondition_resource_version;
@@ -85,7 +85,7 @@ struct delete_options {
 /// around with a deletionTimestamp), else a Status Success.
 struct delete_result {
     nlohmann::json body;
-    bool removed = false;   ///< gone now (false: kept with deletionTimestamp / Terminating)
+    bool removed = false;  ///< gone now (false: kept with deletionTimestamp / Terminating)
 };
 
 enum class event_type { added, modified, deleted, bookmark };
@@ -93,14 +93,14 @@ std::string_view to_string(event_type t);  ///< "ADDED", "MODIFIED", "DELETED", 
 
 struct watch_event {
     event_type type = event_type::added;
-    object_ptr object;   ///< for BOOKMARK: `{kind, apiVersion, metadata: {resourceVersion}}`
+    object_ptr object;  ///< for BOOKMARK: `{kind, apiVersion, metadata: {resourceVersion}}`
     std::uint64_t resource_version = 0;
 };
 
 /// Parameters of a watch: which objects and since when.
 struct watch_options {
-    std::string namespace_;        ///< "" = all namespaces (or cluster-scoped)
-    std::string name;              ///< non-empty: a single object (fieldSelector metadata.name)
+    std::string namespace_;  ///< "" = all namespaces (or cluster-scoped)
+    std::string name;        ///< non-empty: a single object (fieldSelector metadata.name)
     std::string label_selector;
     std::string field_selector;
     /// "" or "0": start with synthetic ADDED events for the current state, then changes.
@@ -114,9 +114,9 @@ struct watch_options {
 struct watch_cursor {
     const resource_info* resource = nullptr;
     watch_options options;
-    std::uint64_t position = 0;                  ///< last RV delivered
-    std::vector<watch_event> pending_initial;    ///< synthetic events not yet delivered
-    std::shared_ptr<const void> filter;          ///< parsed selectors (implementation detail)
+    std::uint64_t position = 0;                ///< last RV delivered
+    std::vector<watch_event> pending_initial;  ///< synthetic events not yet delivered
+    std::shared_ptr<const void> filter;        ///< parsed selectors (implementation detail)
 };
 
 /// A counter record for the HTTP layer's `/fedsim/v1/stats` and the model's own accounting.
@@ -198,6 +198,13 @@ public:
     /// new call replaces it. The federation and the HTTP layer chain through `federation`.
     void set_change_listener(std::function<void(const object_store&)> listener);
 
+    /// A mutating + validating admission step (Karmada's webhooks) run on create, update and
+    /// patch after defaulting and before validation. `old_object` is null on create. Returning
+    /// an error rejects the request with it (Karmada's webhooks answer 403 Forbidden).
+    using admission_hook = std::function<std::optional<api_error>(
+        const resource_info& resource, nlohmann::json& object, const nlohmann::json* old_object)>;
+    void set_admission_hook(admission_hook hook) { admission_ = std::move(hook); }
+
     /// Optional CRD schema validation for kinds with a schema (set by the federation).
     void set_validator(const crd_validator* validator) { validator_ = validator; }
 
@@ -206,6 +213,13 @@ public:
     time_point time() const { return now_; }
 
     const store_stats& stats() const { return stats_; }
+
+    /// `object` as compact JSON text, cached until the object is replaced, so repeated GETs and
+    /// LISTs of unchanged objects do not serialise again. `object` must come from this store.
+    std::shared_ptr<const std::string> serialized(const object_ptr& object) const;
+    /// A whole list page as a response body (the same JSON as `to_list_json`), built from the
+    /// cached item texts: the fast path for large lists.
+    std::string serialize_list(const resource_info& resource, const list_result& page) const;
 
     // --- Direct access for controllers (no admission, no validation, no conflicts) ---------
 
@@ -222,6 +236,12 @@ public:
                   const std::function<void(const object_ptr&)>& visit) const;
     std::size_t count(const resource_info& resource) const;
 
+    /// The namespace controller: every namespace marked for deletion at least `grace` ago is
+    /// emptied (its objects removed, with DELETED events) and then removed. Returns true when
+    /// anything changed. `next_finalization` tells when a terminating namespace becomes due.
+    bool finalize_namespaces(std::chrono::seconds grace = std::chrono::seconds(0));
+    std::optional<time_point> next_finalization(std::chrono::seconds grace) const;
+
     /// A fresh UID from the seeded generator ("xxxxxxxx-xxxx-4xxx-8xxx-xxxxxxxxxxxx").
     std::string next_uid();
     /// `n` lowercase alphanumerics as generateName uses (no vowels, like Kubernetes' rand).
@@ -234,6 +254,7 @@ private:
     std::uint64_t rv_ = 0;
     time_point now_{};
     const crd_validator* validator_ = nullptr;
+    admission_hook admission_;
     mutable store_stats stats_;
     std::unique_ptr<impl> impl_;
 };

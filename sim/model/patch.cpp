@@ -10,7 +10,8 @@ void apply_merge_patch(nlohmann::json& target, const nlohmann::json& patch) {
         target = patch;
         return;
     }
-    if (!target.is_object()) target = nlohmann::json::object();
+    if (!target.is_object())
+        target = nlohmann::json::object();
     for (const auto& [key, value] : patch.items()) {
         if (value.is_null()) {
             target.erase(key);
@@ -33,39 +34,49 @@ std::string merge_key(std::string_view field, const nlohmann::json& sample) {
         return field == "volumeMounts" ? "mountPath" : "devicePath";
     }
     if (field == "ports") {
-        if (sample.is_object() && sample.contains("containerPort")) return "containerPort";
+        if (sample.is_object() && sample.contains("containerPort"))
+            return "containerPort";
         return "port";
     }
-    if (field == "conditions") return "type";
-    if (field == "hostAliases") return "ip";
-    if (field == "topologySpreadConstraints") return "topologyKey";
-    if (field == "ownerReferences") return "uid";
+    if (field == "conditions")
+        return "type";
+    if (field == "hostAliases")
+        return "ip";
+    if (field == "topologySpreadConstraints")
+        return "topologyKey";
+    if (field == "ownerReferences")
+        return "uid";
     return "";
 }
 
-bool primitive_union_list(std::string_view field) { return field == "finalizers"; }
+bool primitive_union_list(std::string_view field) {
+    return field == "finalizers";
+}
 
 void strategic(nlohmann::json& target, const nlohmann::json& patch);
 
 void merge_list(nlohmann::json& target, const nlohmann::json& patch, std::string_view field) {
-    if (!target.is_array()) target = nlohmann::json::array();
+    if (!target.is_array())
+        target = nlohmann::json::array();
     // `$patch: replace` as a list element replaces the whole list.
     for (const auto& e : patch) {
         if (e.is_object() && e.value("$patch", "") == "replace") {
             nlohmann::json out = nlohmann::json::array();
             for (const auto& x : patch) {
-                if (!(x.is_object() && x.contains("$patch"))) out.push_back(x);
+                if (!(x.is_object() && x.contains("$patch")))
+                    out.push_back(x);
             }
             target = std::move(out);
             return;
         }
     }
-    const nlohmann::json& sample = !patch.empty() ? patch.front()
-                                   : (!target.empty() ? target.front() : nlohmann::json());
+    const nlohmann::json& sample =
+        !patch.empty() ? patch.front() : (!target.empty() ? target.front() : nlohmann::json());
     std::string key = merge_key(field, sample);
     if (primitive_union_list(field)) {
         for (const auto& e : patch) {
-            if (std::find(target.begin(), target.end(), e) == target.end()) target.push_back(e);
+            if (std::find(target.begin(), target.end(), e) == target.end())
+                target.push_back(e);
         }
         return;
     }
@@ -82,7 +93,8 @@ void merge_list(nlohmann::json& target, const nlohmann::json& patch, std::string
             return t.is_object() && t.contains(key) && t[key] == e[key];
         });
         if (e.value("$patch", "") == "delete") {
-            if (it != target.end()) target.erase(it);
+            if (it != target.end())
+                target.erase(it);
             continue;
         }
         if (it == target.end()) {
@@ -100,11 +112,13 @@ void strategic(nlohmann::json& target, const nlohmann::json& patch) {
         target = patch;
         return;
     }
-    if (!target.is_object()) target = nlohmann::json::object();
+    if (!target.is_object())
+        target = nlohmann::json::object();
     if (patch.value("$patch", "") == "replace") {
         nlohmann::json out = nlohmann::json::object();
         for (const auto& [k, v] : patch.items()) {
-            if (k.empty() || k[0] != '$') out[k] = v;
+            if (k.empty() || k[0] != '$')
+                out[k] = v;
         }
         target = std::move(out);
         return;
@@ -121,7 +135,8 @@ void strategic(nlohmann::json& target, const nlohmann::json& patch) {
                 if (auto it = target.find(field); it != target.end() && it->is_array()) {
                     nlohmann::json kept = nlohmann::json::array();
                     for (const auto& x : *it) {
-                        if (std::find(value.begin(), value.end(), x) == value.end()) kept.push_back(x);
+                        if (std::find(value.begin(), value.end(), x) == value.end())
+                            kept.push_back(x);
                     }
                     *it = std::move(kept);
                 }
@@ -157,7 +172,8 @@ void apply_strategic_merge_patch(nlohmann::json& target, const nlohmann::json& p
 }
 
 std::string apply_json_patch(nlohmann::json& target, const nlohmann::json& patch) {
-    if (!patch.is_array()) return "json: cannot unmarshal object into Go value of type jsonpatch.Patch";
+    if (!patch.is_array())
+        return "json: cannot unmarshal object into Go value of type jsonpatch.Patch";
     try {
         target = target.patch(patch);
     } catch (const nlohmann::json::exception& e) {

@@ -18,26 +18,26 @@ namespace fedsim::model {
 /// An additionalPrinterColumn (from the CRD) for Table output.
 struct printer_column {
     std::string name;
-    std::string type;         ///< string, integer, number, boolean, date
+    std::string type;  ///< string, integer, number, boolean, date
     std::string format;
     std::string description;
-    std::string json_path;    ///< ".status.phase"
+    std::string json_path;  ///< ".status.phase"
     int priority = 0;
 };
 
 struct resource_info {
-    std::string group;        ///< "" for core
-    std::string version;      ///< "v1", "v1alpha1"
-    std::string plural;       ///< "jobs"
-    std::string singular;     ///< "job"
-    std::string kind;         ///< "Job"
-    std::string list_kind;    ///< "JobList"
+    std::string group;      ///< "" for core
+    std::string version;    ///< "v1", "v1alpha1"
+    std::string plural;     ///< "jobs"
+    std::string singular;   ///< "job"
+    std::string kind;       ///< "Job"
+    std::string list_kind;  ///< "JobList"
     bool namespaced = true;
     std::vector<std::string> short_names;
-    std::vector<std::string> verbs;       ///< get list watch create update patch delete deletecollection
-    std::vector<std::string> categories;  ///< "all"
+    std::vector<std::string> verbs;  ///< get list watch create update patch delete deletecollection
+    std::vector<std::string> categories;    ///< "all"
     std::vector<std::string> subresources;  ///< "status", "log", "scale"
-    bool has_status = false;              ///< status subresource: main-resource writes ignore .status
+    bool has_status = false;  ///< status subresource: main-resource writes ignore .status
     bool return_deleted_object = false;   ///< DELETE answers with the object, not Status Success
     bool orphan_by_default = false;       ///< DELETE without propagationPolicy orphans dependants
     bool crd = false;                     ///< served from a CRD (items carry kind/apiVersion)
@@ -53,7 +53,7 @@ struct resource_info {
     std::string qualified_kind() const;
 };
 
-/// The fixed table of served resources. Lookups are O(log n) or better; pointers returned stay
+/// The table of served resources (about twenty entries, so lookups scan). Pointers returned stay
 /// valid for the registry's lifetime (entries are never removed or moved).
 class resource_registry {
 public:

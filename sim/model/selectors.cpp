@@ -32,11 +32,31 @@ std::vector<token> lex(std::string_view s) {
             ++i;
             continue;
         }
-        if (c == ',') { out.push_back({tok::comma, ","}); ++i; continue; }
-        if (c == '(') { out.push_back({tok::lpar, "("}); ++i; continue; }
-        if (c == ')') { out.push_back({tok::rpar, ")"}); ++i; continue; }
-        if (c == '<') { out.push_back({tok::lt, "<"}); ++i; continue; }
-        if (c == '>') { out.push_back({tok::gt, ">"}); ++i; continue; }
+        if (c == ',') {
+            out.push_back({tok::comma, ","});
+            ++i;
+            continue;
+        }
+        if (c == '(') {
+            out.push_back({tok::lpar, "("});
+            ++i;
+            continue;
+        }
+        if (c == ')') {
+            out.push_back({tok::rpar, ")"});
+            ++i;
+            continue;
+        }
+        if (c == '<') {
+            out.push_back({tok::lt, "<"});
+            ++i;
+            continue;
+        }
+        if (c == '>') {
+            out.push_back({tok::gt, ">"});
+            ++i;
+            continue;
+        }
         if (c == '=') {
             if (i + 1 < s.size() && s[i + 1] == '=') {
                 out.push_back({tok::deq, "=="});
@@ -58,11 +78,15 @@ std::vector<token> lex(std::string_view s) {
             continue;
         }
         std::size_t j = i;
-        while (j < s.size() && !special(s[j])) ++j;
+        while (j < s.size() && !special(s[j]))
+            ++j;
         std::string word(s.substr(i, j - i));
-        if (word == "in") out.push_back({tok::in, word});
-        else if (word == "notin") out.push_back({tok::notin, word});
-        else out.push_back({tok::ident, word});
+        if (word == "in")
+            out.push_back({tok::in, word});
+        else if (word == "notin")
+            out.push_back({tok::notin, word});
+        else
+            out.push_back({tok::ident, word});
         i = j;
     }
     out.push_back({tok::end, ""});
@@ -101,19 +125,24 @@ api_result<label_selector> label_selector::parse(std::string_view text) {
     label_selector sel;
     auto toks = lex(text);
     std::size_t p = 0;
-    if (toks[p].kind == tok::end) return sel;
+    if (toks[p].kind == tok::end)
+        return sel;
     while (true) {
         requirement r;
         if (toks[p].kind == tok::bang) {
             ++p;
-            if (toks[p].kind != tok::ident) return bad_request(found(toks[p], "identifier after '!'"));
+            if (toks[p].kind != tok::ident)
+                return bad_request(found(toks[p], "identifier after '!'"));
             r.key = toks[p++].text;
             r.operation = op::does_not_exist;
-            if (auto e = check_key(r.key)) return *e;
+            if (auto e = check_key(r.key))
+                return *e;
         } else {
-            if (toks[p].kind != tok::ident) return bad_request(found(toks[p], "!, identifier"));
+            if (toks[p].kind != tok::ident)
+                return bad_request(found(toks[p], "!, identifier"));
             r.key = toks[p++].text;
-            if (auto e = check_key(r.key)) return *e;
+            if (auto e = check_key(r.key))
+                return *e;
             switch (toks[p].kind) {
                 case tok::end:
                 case tok::comma:
@@ -127,7 +156,8 @@ api_result<label_selector> label_selector::parse(std::string_view text) {
                     tok o = toks[p++].kind;
                     r.operation = o == tok::neq ? op::not_equals : op::equals;
                     std::string v;
-                    if (toks[p].kind == tok::ident) v = toks[p++].text;
+                    if (toks[p].kind == tok::ident)
+                        v = toks[p++].text;
                     else if (toks[p].kind != tok::end && toks[p].kind != tok::comma)
                         return bad_request(found(toks[p], "identifier"));
                     if (o == tok::gt || o == tok::lt) {
@@ -135,13 +165,15 @@ api_result<label_selector> label_selector::parse(std::string_view text) {
                         long long n = 0;
                         auto [ptr, ec] = std::from_chars(v.data(), v.data() + v.size(), n);
                         if (ec != std::errc() || ptr != v.data() + v.size()) {
-                            return parse_error("for 'Gt', 'Lt' operators, the value must be an "
-                                               "integer");
+                            return parse_error(
+                                "for 'Gt', 'Lt' operators, the value must be an "
+                                "integer");
                         }
                         r.operation = op::exists;  // refined by the marker below
                         r.values = {std::string(o == tok::gt ? ">" : "<") + v};
                     } else {
-                        if (auto e = check_value(v, 0)) return *e;
+                        if (auto e = check_value(v, 0))
+                            return *e;
                         r.values = {v};
                     }
                     break;
@@ -150,16 +182,25 @@ api_result<label_selector> label_selector::parse(std::string_view text) {
                 case tok::notin: {
                     r.operation = toks[p].kind == tok::in ? op::in : op::not_in;
                     ++p;
-                    if (toks[p].kind != tok::lpar) return bad_request(found(toks[p], "'('"));
+                    if (toks[p].kind != tok::lpar)
+                        return bad_request(found(toks[p], "'('"));
                     ++p;
                     // Values: identifiers separated by commas; empty entries mean "".
                     while (true) {
                         std::string v;
-                        if (toks[p].kind == tok::ident) v = toks[p++].text;
-                        if (auto e = check_value(v, r.values.size())) return *e;
+                        if (toks[p].kind == tok::ident)
+                            v = toks[p++].text;
+                        if (auto e = check_value(v, r.values.size()))
+                            return *e;
                         r.values.push_back(v);
-                        if (toks[p].kind == tok::comma) { ++p; continue; }
-                        if (toks[p].kind == tok::rpar) { ++p; break; }
+                        if (toks[p].kind == tok::comma) {
+                            ++p;
+                            continue;
+                        }
+                        if (toks[p].kind == tok::rpar) {
+                            ++p;
+                            break;
+                        }
                         return bad_request(found(toks[p], "',' or ')'"));
                     }
                     std::sort(r.values.begin(), r.values.end());
@@ -171,8 +212,10 @@ api_result<label_selector> label_selector::parse(std::string_view text) {
             }
         }
         sel.requirements_.push_back(std::move(r));
-        if (toks[p].kind == tok::end) break;
-        if (toks[p].kind != tok::comma) return bad_request(found(toks[p], "','"));
+        if (toks[p].kind == tok::end)
+            break;
+        if (toks[p].kind != tok::comma)
+            return bad_request(found(toks[p], "','"));
         ++p;
     }
     return sel;
@@ -180,8 +223,10 @@ api_result<label_selector> label_selector::parse(std::string_view text) {
 
 api_result<label_selector> label_selector::from_json(const nlohmann::json& selector) {
     label_selector sel;
-    if (selector.is_null()) return sel;
-    if (!selector.is_object()) return bad_request("labelSelector must be an object");
+    if (selector.is_null())
+        return sel;
+    if (!selector.is_object())
+        return bad_request("labelSelector must be an object");
     if (auto it = selector.find("matchLabels"); it != selector.end() && it->is_object()) {
         for (const auto& [k, v] : it->items()) {
             requirement r{k, op::equals, {v.is_string() ? v.get<std::string>() : v.dump()}};
@@ -190,18 +235,25 @@ api_result<label_selector> label_selector::from_json(const nlohmann::json& selec
     }
     if (auto it = selector.find("matchExpressions"); it != selector.end() && it->is_array()) {
         for (const auto& e : *it) {
-            if (!e.is_object()) continue;
+            if (!e.is_object())
+                continue;
             requirement r;
             r.key = e.value("key", "");
             std::string o = e.value("operator", "");
-            if (o == "In") r.operation = op::in;
-            else if (o == "NotIn") r.operation = op::not_in;
-            else if (o == "Exists") r.operation = op::exists;
-            else if (o == "DoesNotExist") r.operation = op::does_not_exist;
-            else return bad_request("\"" + o + "\" is not a valid label selector operator");
+            if (o == "In")
+                r.operation = op::in;
+            else if (o == "NotIn")
+                r.operation = op::not_in;
+            else if (o == "Exists")
+                r.operation = op::exists;
+            else if (o == "DoesNotExist")
+                r.operation = op::does_not_exist;
+            else
+                return bad_request("\"" + o + "\" is not a valid label selector operator");
             if (auto v = e.find("values"); v != e.end() && v->is_array()) {
                 for (const auto& s : *v) {
-                    if (s.is_string()) r.values.push_back(s.get<std::string>());
+                    if (s.is_string())
+                        r.values.push_back(s.get<std::string>());
                 }
             }
             sel.requirements_.push_back(std::move(r));
@@ -215,14 +267,17 @@ bool label_selector::matches(const nlohmann::json& labels) const {
         const std::string* value = nullptr;
         if (labels.is_object()) {
             auto it = labels.find(r.key);
-            if (it != labels.end() && it->is_string()) value = &it->get_ref<const std::string&>();
+            if (it != labels.end() && it->is_string())
+                value = &it->get_ref<const std::string&>();
         }
         switch (r.operation) {
             case op::equals:
-                if (!value || *value != r.values.front()) return false;
+                if (!value || *value != r.values.front())
+                    return false;
                 break;
             case op::not_equals:
-                if (value && *value == r.values.front()) return false;
+                if (value && *value == r.values.front())
+                    return false;
                 break;
             case op::in:
                 if (!value || std::find(r.values.begin(), r.values.end(), *value) == r.values.end())
@@ -233,19 +288,24 @@ bool label_selector::matches(const nlohmann::json& labels) const {
                     return false;
                 break;
             case op::exists: {
-                if (!value) return false;
+                if (!value)
+                    return false;
                 if (!r.values.empty()) {  // Gt / Lt
                     const std::string& bound = r.values.front();
                     long long have = 0, want = 0;
-                    auto [p1, e1] = std::from_chars(value->data(), value->data() + value->size(), have);
+                    auto [p1, e1] =
+                        std::from_chars(value->data(), value->data() + value->size(), have);
                     std::from_chars(bound.data() + 1, bound.data() + bound.size(), want);
-                    if (e1 != std::errc() || p1 != value->data() + value->size()) return false;
-                    if (bound[0] == '>' ? !(have > want) : !(have < want)) return false;
+                    if (e1 != std::errc() || p1 != value->data() + value->size())
+                        return false;
+                    if (bound[0] == '>' ? !(have > want) : !(have < want))
+                        return false;
                 }
                 break;
             }
             case op::does_not_exist:
-                if (value) return false;
+                if (value)
+                    return false;
                 break;
         }
     }
@@ -255,23 +315,33 @@ bool label_selector::matches(const nlohmann::json& labels) const {
 std::vector<std::string> supported_fields(const resource_info& r) {
     if (r.group.empty()) {
         if (r.plural == "pods") {
-            return {"spec.nodeName",       "spec.restartPolicy", "spec.schedulerName",
-                    "spec.serviceAccountName", "spec.hostNetwork", "status.phase",
-                    "status.podIP",        "status.nominatedNodeName"};
+            return {"spec.nodeName",      "spec.restartPolicy",
+                    "spec.schedulerName", "spec.serviceAccountName",
+                    "spec.hostNetwork",   "status.phase",
+                    "status.podIP",       "status.nominatedNodeName"};
         }
         if (r.plural == "events") {
-            return {"involvedObject.kind",       "involvedObject.namespace",
-                    "involvedObject.name",       "involvedObject.uid",
-                    "involvedObject.apiVersion", "involvedObject.resourceVersion",
-                    "involvedObject.fieldPath",  "reason",
-                    "reportingComponent",        "source",
+            return {"involvedObject.kind",
+                    "involvedObject.namespace",
+                    "involvedObject.name",
+                    "involvedObject.uid",
+                    "involvedObject.apiVersion",
+                    "involvedObject.resourceVersion",
+                    "involvedObject.fieldPath",
+                    "reason",
+                    "reportingComponent",
+                    "source",
                     "type"};
         }
-        if (r.plural == "namespaces") return {"status.phase"};
-        if (r.plural == "nodes") return {"spec.unschedulable"};
-        if (r.plural == "secrets") return {"type"};
+        if (r.plural == "namespaces")
+            return {"status.phase"};
+        if (r.plural == "nodes")
+            return {"spec.unschedulable"};
+        if (r.plural == "secrets")
+            return {"type"};
     }
-    if (r.group == "batch" && r.plural == "jobs") return {"status.successful"};
+    if (r.group == "batch" && r.plural == "jobs")
+        return {"status.successful"};
     return {};
 }
 
@@ -324,7 +394,8 @@ api_result<field_selector> field_selector::parse(std::string_view text,
             }
             sel.requirements_.push_back(std::move(r));
         }
-        if (end >= text.size()) break;
+        if (end >= text.size())
+            break;
         start = end + 1;
     }
     return sel;
@@ -338,19 +409,26 @@ std::string field_value(const nlohmann::json& object, const std::string& field) 
     std::size_t start = 0;
     while (start <= path.size()) {
         auto dot = path.find('.', start);
-        std::string part = path.substr(start, dot == std::string::npos ? std::string::npos
-                                                                        : dot - start);
-        if (!cur->is_object()) return "";
+        std::string part =
+            path.substr(start, dot == std::string::npos ? std::string::npos : dot - start);
+        if (!cur->is_object())
+            return "";
         auto it = cur->find(part);
-        if (it == cur->end()) return "";
+        if (it == cur->end())
+            return "";
         cur = &*it;
-        if (dot == std::string::npos) break;
+        if (dot == std::string::npos)
+            break;
         start = dot + 1;
     }
-    if (cur->is_string()) return cur->get<std::string>();
-    if (cur->is_boolean()) return cur->get<bool>() ? "true" : "false";
-    if (cur->is_number()) return cur->dump();
-    if (cur->is_null()) return "";
+    if (cur->is_string())
+        return cur->get<std::string>();
+    if (cur->is_boolean())
+        return cur->get<bool>() ? "true" : "false";
+    if (cur->is_number())
+        return cur->dump();
+    if (cur->is_null())
+        return "";
     return cur->dump();
 }
 
@@ -359,9 +437,12 @@ std::string field_value(const nlohmann::json& object, const std::string& field) 
 bool field_selector::matches(const nlohmann::json& object) const {
     for (const auto& r : requirements_) {
         std::string have = field_value(object, r.field);
-        if (r.field == "spec.hostNetwork" && have.empty()) have = "false";
-        if (r.field == "spec.unschedulable" && have.empty()) have = "false";
-        if ((have == r.value) == r.negate) return false;
+        if (r.field == "spec.hostNetwork" && have.empty())
+            have = "false";
+        if (r.field == "spec.unschedulable" && have.empty())
+            have = "false";
+        if ((have == r.value) == r.negate)
+            return false;
     }
     return true;
 }

@@ -48,7 +48,8 @@ json resolve_plain_scalar(const std::string& s) {
         } else {
             const unsigned long long v = std::strtoull(s.c_str(), nullptr, 10);
             if (errno == 0) {
-                if (v <= static_cast<unsigned long long>(std::numeric_limits<std::int64_t>::max())) {
+                if (v <=
+                    static_cast<unsigned long long>(std::numeric_limits<std::int64_t>::max())) {
                     return static_cast<std::int64_t>(v);
                 }
                 return static_cast<std::uint64_t>(v);
@@ -97,8 +98,8 @@ bool needs_quotes(const std::string& s) {
         return true;
     }
     static const std::set<std::string> yaml11_words = {
-        "y", "Y", "yes", "Yes", "YES", "n", "N", "no", "No", "NO",
-        "on", "On", "ON", "off", "Off", "OFF", ".inf", ".Inf", ".INF", "-.inf", ".nan", ".NaN"};
+        "y",  "Y",  "yes", "Yes", "YES", "n",    "N",    "no",   "No",    "NO",   "on",
+        "On", "ON", "off", "Off", "OFF", ".inf", ".Inf", ".INF", "-.inf", ".nan", ".NaN"};
     if (yaml11_words.count(s) != 0) {
         return true;
     }
@@ -196,15 +197,23 @@ std::size_t code_points(const std::string& s) {
 
 std::string type_name(const json& v) {
     switch (v.type()) {
-        case json::value_t::null: return "null";
-        case json::value_t::boolean: return "boolean";
+        case json::value_t::null:
+            return "null";
+        case json::value_t::boolean:
+            return "boolean";
         case json::value_t::number_integer:
-        case json::value_t::number_unsigned: return "integer";
-        case json::value_t::number_float: return "number";
-        case json::value_t::string: return "string";
-        case json::value_t::array: return "array";
-        case json::value_t::object: return "object";
-        default: return "unknown";
+        case json::value_t::number_unsigned:
+            return "integer";
+        case json::value_t::number_float:
+            return "number";
+        case json::value_t::string:
+            return "string";
+        case json::value_t::array:
+            return "array";
+        case json::value_t::object:
+            return "object";
+        default:
+            return "unknown";
     }
 }
 
@@ -421,8 +430,8 @@ private:
         check_count(schema, "minProperties", "maxProperties", value.size(), "properties");
     }
 
-    void check_count(const json& schema, const char* min_key, const char* max_key,
-                     std::size_t n, const char* what) {
+    void check_count(const json& schema, const char* min_key, const char* max_key, std::size_t n,
+                     const char* what) {
         if (auto m = schema.find(min_key); m != schema.end() && n < m->get<std::size_t>()) {
             fail("must have at least " + m->dump() + " " + what + ", has " + std::to_string(n));
         }
@@ -556,7 +565,8 @@ void collect_unhandled(const json& schema, std::set<std::string>& out) {
 // Metadata checks the API server makes on every object beyond the schema.
 
 bool is_dns1123_subdomain(const std::string& s) {
-    static const std::regex re(R"(^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$)");
+    static const std::regex re(
+        R"(^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$)");
     return !s.empty() && s.size() <= 253 && std::regex_match(s, re);
 }
 
@@ -723,14 +733,14 @@ constexpr const char* core_definitions = R"json({
 
 // {apiVersion, kind, metadata: ObjectMeta, spec: <spec_ref>, status: <status>}
 json envelope(const std::string& spec_ref, json status) {
-    return json{{"type", "object"},
-                {"properties",
-                 {{"apiVersion", {{"type", "string"}}},
-                  {"kind", {{"type", "string"}}},
-                  {"metadata",
-                   {{"$ref", "#/definitions/io.k8s.apimachinery.pkg.apis.meta.v1.ObjectMeta"}}},
-                  {"spec", {{"$ref", "#/definitions/" + spec_ref}}},
-                  {"status", std::move(status)}}}};
+    return json{
+        {"type", "object"},
+        {"properties",
+         {{"apiVersion", {{"type", "string"}}},
+          {"kind", {{"type", "string"}}},
+          {"metadata", {{"$ref", "#/definitions/io.k8s.apimachinery.pkg.apis.meta.v1.ObjectMeta"}}},
+          {"spec", {{"$ref", "#/definitions/" + spec_ref}}},
+          {"status", std::move(status)}}}};
 }
 
 }  // namespace
@@ -836,9 +846,9 @@ object_schema load_crd_schema(const std::filesystem::path& crd_file, std::string
         }
         return s;
     }
-    throw std::runtime_error(what + ": no version " +
-                             (version.empty() ? std::string("marked storage")
-                                              : std::string(version)));
+    throw std::runtime_error(
+        what + ": no version " +
+        (version.empty() ? std::string("marked storage") : std::string(version)));
 }
 
 bool shared_dir_available(const std::filesystem::path& shared) {
@@ -855,20 +865,19 @@ schema_set::schema_set(const std::filesystem::path& shared) {
     const auto karmada_dir = shared / "karmada" / "crds";
     auto plain_defs = std::make_shared<const json>(defs);
 
-    object_schema pytorch = load_crd_schema(crd_dir / "kubeflow.org_pytorchjobs.yaml", "v1",
-                                            plain_defs);
+    object_schema pytorch =
+        load_crd_schema(crd_dir / "kubeflow.org_pytorchjobs.yaml", "v1", plain_defs);
     // Core pieces borrowed from upstream CRDs: the PodTemplateSpec every replica spec embeds,
     // and the PVC spec inside its ephemeral volumes.
-    const json& pod_template = at_path(
-        pytorch.schema,
-        {"properties", "spec", "properties", "pytorchReplicaSpecs", "additionalProperties",
-         "properties", "template"},
-        "PyTorchJob pod template");
-    const json& pvc_spec = at_path(
-        pod_template,
-        {"properties", "spec", "properties", "volumes", "items", "properties", "ephemeral",
-         "properties", "volumeClaimTemplate", "properties", "spec"},
-        "PyTorchJob ephemeral volume claim template");
+    const json& pod_template = at_path(pytorch.schema,
+                                       {"properties", "spec", "properties", "pytorchReplicaSpecs",
+                                        "additionalProperties", "properties", "template"},
+                                       "PyTorchJob pod template");
+    const json& pvc_spec =
+        at_path(pod_template,
+                {"properties", "spec", "properties", "volumes", "items", "properties", "ephemeral",
+                 "properties", "volumeClaimTemplate", "properties", "spec"},
+                "PyTorchJob ephemeral volume claim template");
     defs["broker.core.v1.PodTemplateSpec"] = pod_template;
     defs["broker.core.v1.PersistentVolumeClaimSpec"] = pvc_spec;
     json core = json::parse(core_definitions);
@@ -880,10 +889,10 @@ schema_set::schema_set(const std::filesystem::path& shared) {
     pytorch.definitions = all_defs;
     schemas_.push_back(std::move(pytorch));
     schemas_.push_back(load_crd_schema(crd_dir / "ray.io_rayjobs.yaml", "v1", all_defs));
-    schemas_.push_back(load_crd_schema(crd_dir / "batch.volcano.sh_jobs.yaml", "v1alpha1",
-                                       all_defs));
-    schemas_.push_back(load_crd_schema(
-        karmada_dir / "policy.karmada.io_propagationpolicies.yaml", "v1alpha1", all_defs));
+    schemas_.push_back(
+        load_crd_schema(crd_dir / "batch.volcano.sh_jobs.yaml", "v1alpha1", all_defs));
+    schemas_.push_back(load_crd_schema(karmada_dir / "policy.karmada.io_propagationpolicies.yaml",
+                                       "v1alpha1", all_defs));
 
     const json open_status = {{"type", "object"}, {"x-kubernetes-preserve-unknown-fields", true}};
     schemas_.push_back({"batch/v1", "Job", "JobSpec (hand-written) + PyTorchJob pod template",

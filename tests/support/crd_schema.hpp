@@ -98,8 +98,12 @@ object_schema load_crd_schema(const std::filesystem::path& crd_file, std::string
 /// False when the schema files are absent, so that tests can skip with a visible reason.
 bool shared_dir_available(const std::filesystem::path& shared);
 #ifdef BROKER_SHARED_DIR
-inline std::filesystem::path shared_dir() { return std::filesystem::path(BROKER_SHARED_DIR); }
-inline bool shared_dir_available() { return shared_dir_available(shared_dir()); }
+inline std::filesystem::path shared_dir() {
+    return std::filesystem::path(BROKER_SHARED_DIR);
+}
+inline bool shared_dir_available() {
+    return shared_dir_available(shared_dir());
+}
 #endif
 
 /// Every kind the broker emits, with its schema (see the file comment for the sources).
@@ -125,7 +129,9 @@ private:
 /// seconds: the RayJob CRD alone is 1.4 MB of YAML). Throws like the constructor.
 const schema_set& broker_schemas(const std::filesystem::path& shared);
 #ifdef BROKER_SHARED_DIR
-inline const schema_set& broker_schemas() { return broker_schemas(shared_dir()); }
+inline const schema_set& broker_schemas() {
+    return broker_schemas(shared_dir());
+}
 #endif
 
 }  // namespace test_support

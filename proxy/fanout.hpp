@@ -1,0 +1,40 @@
+#pragma once
+/// Structured fan-out (STYLE.md principle 6): one child call per member cluster, all started
+/// together under the caller's cancellation, each bounded by its own deadline, and a
+/// per-member outcome for every member — value, error, or timed out — never a merged body.
+/// Deciding what the outcomes mean for the client (200 with failures listed, 502, 504) is
+/// the aggregator's job.
+///
+/// Thread safety: `fan_out` runs on the awaiting coroutine's executor; the children run
+/// there too (use a strand when the calls touch shared state). `call` is invoked once per
+/// member, concurrently in the coroutine sense, and must not block.
+
+#include "proxy/kube_client.hpp"
+#include "proxy/net.hpp"
+
+#include <chrono>
+#include <functional>
+#include <string>
+#include <vector>
+
+namespace proxy {
+
+struct member_outcome {
+    std::string member;
+    kube_result<json_response> result;  ///< a timeout is an error with code kube_errc::timeout
+    std::chrono::milliseconds elapsed{0};
+
+    bool timed_out() const { return !result && result.error().code == kube_errc::timeout; }
+};
+
+using member_call = std::function<net::awaitable<kube_result<json_response>>(const std::string&)>;
+
+/// Calls `call(member)` for every member at once and waits for all of them. A call still
+/// running after `per_member_timeout` is cancelled and reported as a timeout. Outcomes are in
+/// the order of `members`. An exception thrown by a call becomes that member's error
+/// (`bad_response`, detail = what()), never the caller's.
+net::awaitable<std::vector<member_outcome>> fan_out(std::vector<std::string> members,
+                                                    std::chrono::milliseconds per_member_timeout,
+                                                    member_call call);
+
+}  // namespace proxy

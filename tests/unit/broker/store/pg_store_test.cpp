@@ -1,0 +1,533 @@
+#include "tests/unit/broker/store/store_fixture.hpp"
+
+#include <pqxx/pqxx>
+
+#include <atomic>
+#include <mutex>
+#include <set>
+#include <thread>
+
+namespace broker::store::testing {
+namespace {
+
+using std::chrono::milliseconds;
+
+class pg_store_test : public store_suite {};
+
+status_update to_state(job_state state, std::string reason = {},
+                       std::optional<std::string> message = std::nullopt,
+                       std::optional<nlohmann::json> cluster_status = std::nullopt,
+                       std::optional<std::int64_t> expected_generation = std::nullopt) {
+    status_update u;
+    u.state = state;
+    u.reason = std::move(reason);
+    u.message = std::move(message);
+    u.cluster_status = std::move(cluster_status);
+    u.expected_generation = expected_generation;
+    return u;
+}
+
+TEST_F(pg_store_test, ping_succeeds) {
+    auto s = make_store();
+    auto r = run_sync(s->ping());
+    EXPECT_TRUE(r) << r.error().detail;
+}
+
+TEST_F(pg_store_test, placed_job_runs_to_success_with_events_and_released_reservation) {
+    auto s = make_store();
+    auto sub = run_sync(
+        s->reserve_and_record_job(make_job("alice", "train-a"), place_gpus({{"c1", 8}}, 4)));
+    ASSERT_TRUE(sub) << sub.error().detail;
+    const job_record& job = sub->job;
+    EXPECT_FALSE(sub->replayed);
+    EXPECT_TRUE(is_uuid(job.id));
+    EXPECT_EQ(job.state, job_state::submitting);
+    EXPECT_EQ(job.owner, "alice");
+    EXPECT_EQ(job.form["name"], "train-a");
+    EXPECT_EQ(job.placement["clusters"][0]["name"], "c1");
+    EXPECT_EQ(job.generation, 1);
+
+    auto res = run_sync(s->list_reservations(job.id));
+    ASSERT_TRUE(res);
+    ASSERT_EQ(res->size(), 1u);
+    EXPECT_EQ((*res)[0].amount, (resources{4, 4000, 0}));
+    EXPECT_FALSE((*res)[0].released_at);
+
+    auto running = run_sync(s->update_status(
+        job.id, to_state(job_state::running, "Scheduled", "running on c1",
+                         nlohmann::json{{"c1", {{"state", "Running"}}}}, job.generation)));
+    ASSERT_TRUE(running) << running.error().message;
+    EXPECT_EQ(running->state, job_state::running);
+    EXPECT_EQ(running->generation, 2);
+    EXPECT_EQ(running->cluster_status["c1"]["state"], "Running");
+
+    auto stale = run_sync(
+        s->update_status(job.id, to_state(job_state::succeeded, "", {}, {}, job.generation)));
+    ASSERT_FALSE(stale);
+    EXPECT_EQ(stale.error().code, store_errc::conflict);
+
+    auto done = run_sync(
+        s->update_status(job.id, to_state(job_state::succeeded, "Completed", "all parts done")));
+    ASSERT_TRUE(done);
+    EXPECT_EQ(done->state, job_state::succeeded);
+
+    auto back = run_sync(s->update_status(job.id, to_state(job_state::running)));
+    ASSERT_FALSE(back);
+    EXPECT_EQ(back.error().code, store_errc::conflict);
+
+    res = run_sync(s->list_reservations(job.id));
+    ASSERT_TRUE(res);
+    EXPECT_TRUE((*res)[0].released_at);
+
+    auto events = run_sync(s->list_events(job.id));
+    ASSERT_TRUE(events);
+    ASSERT_EQ(events->size(), 3u);
+    EXPECT_EQ((*events)[0].from_state, std::nullopt);
+    EXPECT_EQ((*events)[0].to_state, job_state::submitting);
+    EXPECT_EQ((*events)[0].reason, "Placed");
+    EXPECT_EQ((*events)[1].from_state, job_state::submitting);
+    EXPECT_EQ((*events)[1].to_state, job_state::running);
+    EXPECT_EQ((*events)[1].reason, "Scheduled");
+    EXPECT_EQ((*events)[2].to_state, job_state::succeeded);
+    EXPECT_LE((*events)[0].at, (*events)[2].at);
+
+    auto extra = run_sync(s->append_event(job.id, "LogsCollected", "note"));
+    ASSERT_TRUE(extra);
+    EXPECT_EQ(extra->from_state, job_state::succeeded);
+    EXPECT_EQ(extra->to_state, job_state::succeeded);
+}
+
+TEST_F(pg_store_test, get_job_hides_other_owners_and_bad_ids) {
+    auto s = make_store();
+    auto sub =
+        run_sync(s->reserve_and_record_job(make_job("bob", "private"), place_gpus({{"c1", 8}}, 1)));
+    ASSERT_TRUE(sub);
+    EXPECT_TRUE(run_sync(s->get_job(sub->job.id, std::string("bob"))));
+    EXPECT_TRUE(run_sync(s->get_job(sub->job.id, std::nullopt)));
+    const std::pair<const char*, std::optional<std::string>> lookups[] = {
+        {"other owner", std::string("mallory")},
+    };
+    for (const auto& [name, owner] : lookups) {
+        auto r = run_sync(s->get_job(sub->job.id, owner));
+        ASSERT_FALSE(r) << name;
+        EXPECT_EQ(r.error().code, store_errc::not_found) << name;
+    }
+    for (const char* id : {"not-a-uuid", "00000000-0000-0000-0000-000000000000", ""}) {
+        auto r = run_sync(s->get_job(id, std::nullopt));
+        ASSERT_FALSE(r) << id;
+        EXPECT_EQ(r.error().code, store_errc::not_found) << id;
+    }
+}
+
+TEST_F(pg_store_test, list_pages_newest_first_with_filters) {
+    auto s = make_store();
+    std::vector<std::string> ids;
+    for (int i = 0; i < 7; ++i) {
+        auto j = make_job(i % 2 == 0 ? "carol" : "dave", "list-" + std::to_string(i),
+                          i < 4 ? "team-a" : "team-b", i == 6 ? "pytorch" : "job");
+        auto r = run_sync(s->reserve_and_record_job(j, place_gpus({{"c1", 1000}}, 1)));
+        ASSERT_TRUE(r);
+        ids.push_back(r->job.id);
+    }
+    job_filter carol_a;
+    carol_a.owner = "carol";
+    carol_a.namespace_ = "team-a";
+    auto p1 = run_sync(s->list_jobs(carol_a, 1, ""));
+    ASSERT_TRUE(p1);
+    ASSERT_EQ(p1->items.size(), 1u);
+    EXPECT_EQ(p1->items[0].id, ids[2]);
+    ASSERT_FALSE(p1->continue_token.empty());
+    auto p2 = run_sync(s->list_jobs(carol_a, 1, p1->continue_token));
+    ASSERT_TRUE(p2);
+    ASSERT_EQ(p2->items.size(), 1u);
+    EXPECT_EQ(p2->items[0].id, ids[0]);
+    EXPECT_TRUE(p2->continue_token.empty());
+
+    job_filter pytorch;
+    pytorch.job_type = "pytorch";
+    auto py = run_sync(s->list_jobs(pytorch, 50, ""));
+    ASSERT_TRUE(py);
+    ASSERT_EQ(py->items.size(), 1u);
+    EXPECT_EQ(py->items[0].id, ids[6]);
+
+    job_filter by_state;
+    by_state.state = job_state::succeeded;
+    by_state.namespace_ = "team-a";
+    auto none = run_sync(s->list_jobs(by_state, 50, ""));
+    ASSERT_TRUE(none);
+    EXPECT_TRUE(none->items.empty());
+
+    auto bad = run_sync(s->list_jobs({}, 10, "garbage!"));
+    ASSERT_FALSE(bad);
+    EXPECT_EQ(bad.error().code, store_errc::invalid);
+}
+
+TEST_F(pg_store_test, sixteen_threads_times_ten_submissions_never_overbook_fifty_gpus) {
+    // Two stores stand for two broker processes sharing the database.
+    auto a = make_store(8);
+    auto b = make_store(8);
+    const std::map<std::string, std::int64_t> capacity{{"gpu-east", 20}, {"gpu-west", 30}};
+    constexpr int threads = 16;
+    constexpr int per_thread = 10;
+    std::atomic<int> placed{0}, queued{0}, errors{0};
+    std::vector<std::thread> pool;
+    for (int t = 0; t < threads; ++t) {
+        pool.emplace_back([&, t] {
+            pg_store& s = t % 2 == 0 ? *a : *b;
+            for (int i = 0; i < per_thread; ++i) {
+                auto j = make_job("load", "burst-" + std::to_string(t) + "-" + std::to_string(i),
+                                  "overbook");
+                auto r = run_sync(s.reserve_and_record_job(j, place_gpus(capacity, 1)));
+                if (!r) {
+                    ++errors;
+                } else if (r->job.state == job_state::submitting) {
+                    ++placed;
+                } else {
+                    ++queued;
+                }
+            }
+        });
+    }
+    for (auto& th : pool) {
+        th.join();
+    }
+    EXPECT_EQ(errors.load(), 0);
+    EXPECT_EQ(placed.load(), 50);
+    EXPECT_EQ(queued.load(), threads * per_thread - 50);
+    auto out = run_sync(a->outstanding_reservations());
+    ASSERT_TRUE(out);
+    EXPECT_EQ((*out)["gpu-east"].gpus, 20);
+    EXPECT_EQ((*out)["gpu-west"].gpus, 30);
+
+    job_filter q;
+    q.namespace_ = "overbook";
+    q.state = job_state::queued;
+    auto page = run_sync(a->list_jobs(q, 1000, ""));
+    ASSERT_TRUE(page);
+    EXPECT_EQ(page->items.size(), static_cast<std::size_t>(threads * per_thread - 50));
+    EXPECT_EQ(page->items.front().message, "no cluster has 1 free GPUs");
+}
+
+TEST_F(pg_store_test, idempotency_key_replays_same_body_and_rejects_other_body) {
+    auto s = make_store();
+    auto j = make_job("erin", "idem");
+    j.idempotency_key = "key-1";
+    j.request_hash = "hash-a";
+    auto first = run_sync(s->reserve_and_record_job(j, place_gpus({{"c1", 100}}, 1)));
+    ASSERT_TRUE(first);
+    EXPECT_FALSE(first->replayed);
+
+    auto again = run_sync(s->reserve_and_record_job(j, place_gpus({{"c1", 100}}, 1)));
+    ASSERT_TRUE(again);
+    EXPECT_TRUE(again->replayed);
+    EXPECT_EQ(again->job.id, first->job.id);
+
+    auto other_body = j;
+    other_body.request_hash = "hash-b";
+    auto mismatch = run_sync(s->reserve_and_record_job(other_body, place_gpus({{"c1", 100}}, 1)));
+    ASSERT_FALSE(mismatch);
+    EXPECT_EQ(mismatch.error().code, store_errc::idempotency_mismatch);
+
+    auto other_user = j;
+    other_user.owner = "frank";
+    auto separate = run_sync(s->reserve_and_record_job(other_user, place_gpus({{"c1", 100}}, 1)));
+    ASSERT_TRUE(separate);
+    EXPECT_FALSE(separate->replayed);
+    EXPECT_NE(separate->job.id, first->job.id);
+
+    job_filter erin;
+    erin.owner = "erin";
+    auto page = run_sync(s->list_jobs(erin, 100, ""));
+    ASSERT_TRUE(page);
+    EXPECT_EQ(page->items.size(), 1u);
+}
+
+TEST_F(pg_store_test, concurrent_outbox_claimers_never_share_an_entry) {
+    auto s = make_store(8);
+    std::set<std::string> jobs;
+    for (int i = 0; i < 30; ++i) {
+        auto r = run_sync(s->reserve_and_record_job(make_job("gina", "ob-" + std::to_string(i)),
+                                                    place_gpus({{"c1", 100000}}, 1)));
+        ASSERT_TRUE(r);
+        jobs.insert(r->job.id);
+    }
+    std::mutex m;
+    std::multiset<std::int64_t> claimed;
+    std::set<std::string> claimed_jobs;
+    std::vector<std::thread> workers;
+    for (int w = 0; w < 8; ++w) {
+        workers.emplace_back([&, w] {
+            for (;;) {
+                auto r = run_sync(
+                    s->claim_outbox("worker-" + std::to_string(w), 3, std::chrono::minutes(5)));
+                if (!r || r->empty()) {
+                    return;
+                }
+                std::lock_guard lock(m);
+                for (const auto& e : *r) {
+                    claimed.insert(e.id);
+                    claimed_jobs.insert(e.job_id);
+                    EXPECT_EQ(e.op, outbox_op::create);
+                    EXPECT_EQ(e.attempts, 1);
+                }
+            }
+        });
+    }
+    for (auto& t : workers) {
+        t.join();
+    }
+    std::set<std::int64_t> unique(claimed.begin(), claimed.end());
+    EXPECT_EQ(claimed.size(), unique.size());
+    // Every job of this test was claimed (other tests' entries may be claimed too).
+    for (const auto& id : jobs) {
+        EXPECT_EQ(claimed_jobs.count(id), 1u) << id;
+    }
+    auto nothing = run_sync(s->claim_outbox("late", 10, std::chrono::minutes(5)));
+    ASSERT_TRUE(nothing);
+    EXPECT_TRUE(nothing->empty());
+}
+
+TEST_F(pg_store_test, failed_outbox_entry_is_retried_and_stale_claims_are_rejected) {
+    auto s = make_store();
+    auto r = run_sync(
+        s->reserve_and_record_job(make_job("hank", "retry"), place_gpus({{"c1", 100000}}, 1)));
+    ASSERT_TRUE(r);
+    // Claim everything due (earlier tests may have left entries) and find ours.
+    auto find_ours = [&](const std::vector<outbox_entry>& entries) -> std::optional<outbox_entry> {
+        for (const auto& e : entries) {
+            if (e.job_id == r->job.id) {
+                return e;
+            }
+        }
+        return std::nullopt;
+    };
+    auto first = run_sync(s->claim_outbox("w1", 1000, std::chrono::minutes(5)));
+    ASSERT_TRUE(first);
+    auto mine = find_ours(*first);
+    ASSERT_TRUE(mine);
+    ASSERT_TRUE(
+        run_sync(s->fail_outbox(mine->id, mine->attempts, "karmada: 503", milliseconds(0))));
+
+    auto second = run_sync(s->claim_outbox("w2", 1000, std::chrono::minutes(5)));
+    ASSERT_TRUE(second);
+    auto again = find_ours(*second);
+    ASSERT_TRUE(again);
+    EXPECT_EQ(again->attempts, 2);
+    EXPECT_EQ(again->last_error, "karmada: 503");
+    EXPECT_EQ(again->claimed_by, "w2");
+
+    auto stale = run_sync(s->complete_outbox(mine->id, mine->attempts));
+    ASSERT_FALSE(stale);
+    EXPECT_EQ(stale.error().code, store_errc::conflict);
+    EXPECT_TRUE(run_sync(s->complete_outbox(again->id, again->attempts)));
+    auto twice = run_sync(s->complete_outbox(again->id, again->attempts));
+    EXPECT_FALSE(twice);
+}
+
+TEST_F(pg_store_test,
+       cancel_releases_reservations_replaces_create_by_delete_and_repeats_harmlessly) {
+    auto s = make_store();
+    auto placed = run_sync(
+        s->reserve_and_record_job(make_job("ivy", "to-cancel"), place_gpus({{"c9", 4}}, 4)));
+    ASSERT_TRUE(placed);
+    ASSERT_EQ(placed->job.state, job_state::submitting);
+    auto queued =
+        run_sync(s->reserve_and_record_job(make_job("ivy", "waiting"), place_gpus({{"c9", 4}}, 4)));
+    ASSERT_TRUE(queued);
+    ASSERT_EQ(queued->job.state, job_state::queued);
+    EXPECT_EQ(queued->job.message, "no cluster has 4 free GPUs");
+
+    auto other = run_sync(s->cancel_job(placed->job.id, "user asked", std::string("mallory")));
+    ASSERT_FALSE(other);
+    EXPECT_EQ(other.error().code, store_errc::not_found);
+
+    auto c = run_sync(s->cancel_job(placed->job.id, "user asked", std::string("ivy")));
+    ASSERT_TRUE(c);
+    EXPECT_EQ(c->state, job_state::cancelled);
+    auto res = run_sync(s->list_reservations(placed->job.id));
+    ASSERT_TRUE(res);
+    ASSERT_EQ(res->size(), 1u);
+    EXPECT_TRUE((*res)[0].released_at);
+
+    auto repeat = run_sync(s->cancel_job(placed->job.id, "again", std::nullopt));
+    ASSERT_TRUE(repeat);
+    EXPECT_EQ(repeat->generation, c->generation);
+    auto events = run_sync(s->list_events(placed->job.id));
+    ASSERT_TRUE(events);
+    EXPECT_EQ(events->size(), 2u);
+    EXPECT_EQ(events->back().reason, "Cancelled");
+
+    // The pending create is gone and exactly one delete is queued for the job.
+    auto entries = run_sync(s->claim_outbox("w", 1000, std::chrono::minutes(5)));
+    ASSERT_TRUE(entries);
+    int creates = 0, deletes = 0;
+    for (const auto& e : *entries) {
+        if (e.job_id == placed->job.id) {
+            (e.op == outbox_op::create ? creates : deletes) += 1;
+        }
+    }
+    EXPECT_EQ(creates, 0);
+    EXPECT_EQ(deletes, 1);
+
+    // The capacity freed by the cancel lets the queued job through.
+    auto listed = run_sync(s->list_queued_jobs(1000));
+    ASSERT_TRUE(listed);
+    bool found = false;
+    for (const auto& j : *listed) {
+        found = found || j.id == queued->job.id;
+    }
+    EXPECT_TRUE(found);
+    auto now_placed = run_sync(s->place_queued_job(queued->job.id, place_gpus({{"c9", 4}}, 4)));
+    ASSERT_TRUE(now_placed);
+    EXPECT_EQ(now_placed->state, job_state::submitting);
+    auto twice = run_sync(s->place_queued_job(queued->job.id, place_gpus({{"c9", 4}}, 4)));
+    ASSERT_FALSE(twice);
+    EXPECT_EQ(twice.error().code, store_errc::conflict);
+}
+
+TEST_F(pg_store_test, delete_queued_by_cancel_waits_for_the_create_being_executed) {
+    auto s = make_store();
+    auto r = run_sync(
+        s->reserve_and_record_job(make_job("mia", "in-flight"), place_gpus({{"c1", 100000}}, 1)));
+    ASSERT_TRUE(r);
+    auto claimed = run_sync(s->claim_outbox("w1", 1000, std::chrono::minutes(5)));
+    ASSERT_TRUE(claimed);
+    std::optional<outbox_entry> create;
+    for (const auto& e : *claimed) {
+        if (e.job_id == r->job.id) {
+            create = e;
+        }
+    }
+    ASSERT_TRUE(create);
+
+    ASSERT_TRUE(run_sync(s->cancel_job(r->job.id, "user asked", std::nullopt)));
+    // The worker's create was superseded; the delete is not due before its claim runs out.
+    auto stale = run_sync(s->complete_outbox(create->id, create->attempts));
+    ASSERT_FALSE(stale);
+    EXPECT_EQ(stale.error().code, store_errc::conflict);
+    auto due = run_sync(s->claim_outbox("w2", 1000, std::chrono::minutes(5)));
+    ASSERT_TRUE(due);
+    for (const auto& e : *due) {
+        EXPECT_NE(e.job_id, r->job.id);
+    }
+}
+
+TEST_F(pg_store_test, queued_jobs_come_out_by_priority_then_submission) {
+    auto s = make_store();
+    std::vector<std::string> ids;
+    for (int p : {0, 5, 0, 5}) {
+        auto j = make_job("jack", "prio-" + std::to_string(ids.size()), "prio");
+        j.priority = p;
+        auto r = run_sync(s->reserve_and_record_job(j, place_gpus({{"none", 0}}, 1)));
+        ASSERT_TRUE(r);
+        ids.push_back(r->job.id);
+    }
+    auto listed = run_sync(s->list_queued_jobs(1000));
+    ASSERT_TRUE(listed);
+    std::vector<std::string> order;
+    for (const auto& j : *listed) {
+        if (j.namespace_ == "prio") {
+            order.push_back(j.id);
+        }
+    }
+    EXPECT_EQ(order, (std::vector<std::string>{ids[1], ids[3], ids[0], ids[2]}));
+}
+
+TEST_F(pg_store_test, leader_lease_is_exclusive_renewable_and_taken_over) {
+    auto s = make_store();
+    const std::string lease = "reconciler";
+    auto a = run_sync(s->acquire_lease(lease, "broker-a", std::chrono::minutes(1)));
+    ASSERT_TRUE(a);
+    EXPECT_TRUE(a->held);
+    EXPECT_EQ(a->epoch, 1);
+
+    auto b = run_sync(s->acquire_lease(lease, "broker-b", std::chrono::minutes(1)));
+    ASSERT_TRUE(b);
+    EXPECT_FALSE(b->held);
+    EXPECT_EQ(b->holder, "broker-a");
+
+    auto renew = run_sync(s->acquire_lease(lease, "broker-a", std::chrono::minutes(1)));
+    ASSERT_TRUE(renew);
+    EXPECT_TRUE(renew->held);
+    EXPECT_EQ(renew->epoch, 1);
+
+    // Graceful hand-over.
+    ASSERT_TRUE(run_sync(s->release_lease(lease, "broker-a")));
+    auto b2 = run_sync(s->acquire_lease(lease, "broker-b", milliseconds(1)));
+    ASSERT_TRUE(b2);
+    EXPECT_TRUE(b2->held);
+    EXPECT_EQ(b2->epoch, 2);
+
+    // broker-b "dies": its 1 ms lease runs out and broker-a takes over.
+    const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(10);
+    store_result<lease_state> a2 = make_error(store_errc::internal, "not tried");
+    do {
+        a2 = run_sync(s->acquire_lease(lease, "broker-a", std::chrono::minutes(1)));
+        ASSERT_TRUE(a2);
+    } while (!a2->held && std::chrono::steady_clock::now() < deadline);
+    EXPECT_TRUE(a2->held);
+    EXPECT_EQ(a2->epoch, 3);
+}
+
+TEST_F(pg_store_test, placement_waiting_on_a_held_lock_times_out_and_records_nothing) {
+    // Another "broker" holds the placement lock in an open transaction.
+    pqxx::connection holder(url_);
+    pqxx::work held(holder);
+    held.exec("SELECT pg_advisory_xact_lock(4707218830177001)");
+
+    auto o = options(1);
+    o.statement_timeout = milliseconds(200);
+    pg_store s(o);
+    auto r = run_sync(s.reserve_and_record_job(make_job("lena", "blocked", "timeout-ns"),
+                                               place_gpus({{"c1", 10}}, 1)));
+    ASSERT_FALSE(r);
+    EXPECT_EQ(r.error().code, store_errc::timeout) << r.error().detail;
+    held.abort();
+
+    job_filter f;
+    f.namespace_ = "timeout-ns";
+    auto page = run_sync(s.list_jobs(f, 10, ""));
+    ASSERT_TRUE(page) << page.error().detail;
+    EXPECT_TRUE(page->items.empty());
+}
+
+TEST_F(pg_store_test, postgres_restart_gives_unavailable_then_recovers_without_half_writes) {
+    auto& pg = test_support::postgres_server::instance();
+    if (!pg.is_private()) {
+        GTEST_SKIP() << "DATABASE_URL is set: the server cannot be restarted by the test";
+    }
+    auto s = make_store(2);
+    ASSERT_TRUE(run_sync(s->ping()));
+    job_filter mine;
+    mine.namespace_ = "restart";
+    auto before = run_sync(s->list_jobs(mine, 1000, ""));
+    ASSERT_TRUE(before);
+
+    ASSERT_TRUE(pg.stop());
+    auto down = run_sync(s->reserve_and_record_job(make_job("kim", "during-outage", "restart"),
+                                                   place_gpus({{"c1", 10}}, 1)));
+    ASSERT_FALSE(down);
+    EXPECT_EQ(down.error().code, store_errc::unavailable);
+    auto ping_down = run_sync(s->ping());
+    ASSERT_FALSE(ping_down);
+    EXPECT_EQ(ping_down.error().code, store_errc::unavailable);
+    ASSERT_TRUE(pg.start());
+
+    const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(30);
+    store_result<void> up = make_error(store_errc::unavailable, "not tried");
+    while (!(up = run_sync(s->ping())) && std::chrono::steady_clock::now() < deadline) {
+        ASSERT_EQ(up.error().code, store_errc::unavailable) << up.error().detail;
+        std::this_thread::yield();
+    }
+    ASSERT_TRUE(up) << up.error().detail;
+
+    auto after = run_sync(s->list_jobs(mine, 1000, ""));
+    ASSERT_TRUE(after);
+    EXPECT_EQ(after->items.size(), before->items.size());
+    auto works = run_sync(s->reserve_and_record_job(make_job("kim", "after-outage", "restart"),
+                                                    place_gpus({{"c1", 10}}, 1)));
+    ASSERT_TRUE(works) << works.error().detail;
+}
+
+}  // namespace
+}  // namespace broker::store::testing
