@@ -1,6 +1,7 @@
 #include "broker/auth/authenticator.hpp"
 #include "broker/routes/member_routes.hpp"
 #include "broker/server/response.hpp"
+#include "broker/service/shielded.hpp"
 #include "propagation/division/general_estimator.hpp"
 #include "propagation/placement/cluster_snapshot.hpp"
 
@@ -76,7 +77,9 @@ void add_cluster_list_route(server::router& router, proxy::member_registry& memb
                    }
                    auto snapshot = members.snapshot();
                    // Reservations come from the database; the clusters themselves from memory.
-                   auto reserved = co_await store.outstanding_reservations();
+                   std::function<boost::asio::awaitable<store::store_result<store::reserved_map>>()>
+                       read = [&store] { return store.outstanding_reservations(); };
+                   auto reserved = co_await service::shielded(std::move(read));
                    json items = json::array();
                    for (const auto& m : *snapshot) {
                        const store::resources* r = nullptr;

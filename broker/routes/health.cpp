@@ -1,5 +1,6 @@
 #include "broker/routes/routes.hpp"
 #include "broker/server/response.hpp"
+#include "broker/service/shielded.hpp"
 
 namespace broker::routes {
 
@@ -16,7 +17,9 @@ void add_health_routes(server::router& router, readiness_checks checks,
                [checks = std::move(checks)](request_context&) -> boost::asio::awaitable<response> {
                    std::string problems;
                    if (checks.database) {
-                       if (auto why = co_await checks.database(); !why.empty()) {
+                       // Shielded: a probe that times out must not cancel the store hop.
+                       auto why = co_await service::shielded(checks.database);
+                       if (!why.empty()) {
                            problems += "database: " + why + "\n";
                        }
                    }

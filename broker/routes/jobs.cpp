@@ -1,8 +1,10 @@
 #include "broker/auth/authenticator.hpp"
 #include "broker/routes/routes.hpp"
 #include "broker/server/response.hpp"
+#include "broker/service/shielded.hpp"
 
 #include <charconv>
+#include <functional>
 
 namespace broker::routes {
 namespace {
@@ -19,6 +21,12 @@ std::optional<std::string> query(const request_context& ctx, std::string_view na
         return std::string(*v);
     }
     return std::nullopt;
+}
+
+/// Runs a service call shielded from the client's disconnect (service/shielded.hpp).
+boost::asio::awaitable<service::api_reply> run_shielded(
+    std::function<boost::asio::awaitable<service::api_reply>()> call) {
+    return service::shielded<service::api_reply>(std::move(call));
 }
 
 }  // namespace
@@ -54,7 +62,12 @@ void add_job_routes(server::router& router, service::job_service& jobs) {
             co_return server::error_response(400, "dryRun must be true or false", "BadRequest");
         }
         request.dry_run = dry_run != "false";
-        co_return to_response(co_await jobs.submit(*who, std::move(request)));
+        std::function<boost::asio::awaitable<service::api_reply>()> call =
+            [&jobs, principal = *who, request = std::move(request)]() mutable {
+                return jobs.submit(principal, std::move(request));
+            };
+        auto reply = co_await run_shielded(std::move(call));
+        co_return to_response(reply);
     });
 
     router.add("GET", "/api/v1/jobs", [&jobs](request_context& ctx) -> boost::asio::awaitable<response> {
@@ -77,7 +90,12 @@ void add_job_routes(server::router& router, service::job_service& jobs) {
             }
             request.limit = value;
         }
-        co_return to_response(co_await jobs.list(*who, std::move(request)));
+        std::function<boost::asio::awaitable<service::api_reply>()> call =
+            [&jobs, principal = *who, request = std::move(request)]() {
+                return jobs.list(principal, request);
+            };
+        auto reply = co_await run_shielded(std::move(call));
+        co_return to_response(reply);
     });
 
     using job_call = boost::asio::awaitable<service::api_reply> (service::job_service::*)(
@@ -88,8 +106,13 @@ void add_job_routes(server::router& router, service::job_service& jobs) {
             if (who == nullptr) {
                 co_return missing_principal();
             }
-            co_return to_response(
-                co_await (jobs.*call)(*who, std::string(ctx.path_params.value_or("id", ""))));
+            std::function<boost::asio::awaitable<service::api_reply>()> run =
+                [&jobs, call, principal = *who,
+                 id = std::string(ctx.path_params.value_or("id", ""))]() {
+                    return (jobs.*call)(principal, id);
+                };
+            auto reply = co_await run_shielded(std::move(run));
+            co_return to_response(reply);
         };
     };
     router.add("GET", "/api/v1/jobs/{id}", by_id(&service::job_service::get));
@@ -129,7 +152,11 @@ void add_log_routes(server::router& router, service::log_service& logs) {
                        }
                        request.tail_lines = value;
                    }
-                   co_return co_await logs.logs(*who, std::move(request));
+                   std::function<boost::asio::awaitable<response>()> call =
+                       [&logs, principal = *who, request = std::move(request)]() {
+                           return logs.logs(principal, request);
+                       };
+                   co_return co_await service::shielded<response>(std::move(call));
                });
 }
 

@@ -188,6 +188,19 @@ proxy::net::awaitable<api_reply> job_service::submit(const auth::principal& who,
         if (auto updated = co_await store_.update_status(record.id, std::move(update))) {
             record = std::move(*updated);
         }
+    } else if (created.error().reason == name_conflict_reason) {
+        // Retrying cannot help: the name belongs to another job's objects. Fail the job (its
+        // reservations are released) and remove whatever of ours was created before the clash.
+        store::status_update update;
+        update.state = store::job_state::failed;
+        update.reason = std::string(name_conflict_reason);
+        update.message = created.error().message +
+                         "; delete that job or choose another name, then submit again";
+        if (auto updated = co_await store_.update_status(record.id, std::move(update))) {
+            record = std::move(*updated);
+        }
+        (void)co_await delete_job_objects(karmada_, record.manifests, record.id,
+                                          options_.karmada_timeout);
     } else {
         // Recorded and reserved: the reconciler creates the objects once Karmada answers.
         const auto message = "Karmada objects not created yet (" + created.error().message +
@@ -289,7 +302,7 @@ proxy::net::awaitable<api_reply> job_service::cancel(const auth::principal& who,
     }
     // The queued `delete` makes this certain; doing it now makes it prompt.
     if (!job->manifests.is_null()) {
-        auto removed = co_await delete_job_objects(karmada_, job->manifests,
+        auto removed = co_await delete_job_objects(karmada_, job->manifests, job->id,
                                                    options_.karmada_timeout);
         if (!removed && wake_reconciler_) {
             wake_reconciler_();

@@ -145,6 +145,7 @@ proxy::net::awaitable<proxy::kube_result<void>> create_job_objects(
                           labels[std::string(job_id_label)] == job_id;
         if (!ours) {
             auto e = created.error();
+            e.reason = std::string(name_conflict_reason);
             e.message = describe(object) + " already exists and belongs to another job";
             co_return e;
         }
@@ -153,23 +154,43 @@ proxy::net::awaitable<proxy::kube_result<void>> create_job_objects(
 }
 
 proxy::net::awaitable<proxy::kube_result<void>> delete_job_objects(
-    proxy::kube_client& karmada, const json& manifests, std::chrono::milliseconds timeout) {
+    proxy::kube_client& karmada, const json& manifests, std::string_view job_id,
+    std::chrono::milliseconds timeout) {
     const auto deadline = std::chrono::steady_clock::now() + timeout;
     if (!manifests.is_array()) {
         co_return proxy::kube_result<void>{};  // never rendered: nothing was created
     }
-    // Background propagation removes a Job's pods along with it, as `kubectl delete` does.
-    json delete_options = json::object();
-    delete_options["kind"] = "DeleteOptions";
-    delete_options["apiVersion"] = "v1";
-    delete_options["propagationPolicy"] = "Background";
     for (auto it = manifests.rbegin(); it != manifests.rend(); ++it) {
         const auto path = object_path(*it);
         if (path.empty()) {
             continue;
         }
+        // Only our own object: a job of the same name may own it now (ours failed to create,
+        // or was deleted and the name reused).
+        auto existing = co_await karmada.get(path, with_timeout(deadline));
+        if (!existing) {
+            if (existing.error().not_found()) {
+                continue;
+            }
+            co_return existing.error();
+        }
+        const std::string label_key(job_id_label);
+        if (text_at(existing->body, {"metadata", "labels", label_key.c_str()}) != job_id) {
+            continue;
+        }
+        const auto uid = text_at(existing->body, {"metadata", "uid"});
+        // Background propagation removes a Job's pods along with it, as `kubectl delete` does;
+        // the uid precondition makes sure the object is still the one we looked at.
+        json delete_options = json::object();
+        delete_options["kind"] = "DeleteOptions";
+        delete_options["apiVersion"] = "v1";
+        delete_options["propagationPolicy"] = "Background";
+        if (!uid.empty()) {
+            delete_options["preconditions"] = json::object();
+            delete_options["preconditions"]["uid"] = uid;
+        }
         auto removed = co_await karmada.remove(path, with_timeout(deadline), delete_options);
-        if (!removed && !removed.error().not_found()) {
+        if (!removed && !removed.error().not_found() && !removed.error().conflict()) {
             co_return removed.error();
         }
     }

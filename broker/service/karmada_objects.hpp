@@ -3,9 +3,11 @@
 ///
 /// Creation is idempotent: objects are created in the recorded order, and an AlreadyExists
 /// whose existing object carries our job id label counts as success (a retry after a crash or a
-/// lost answer). An object of the same name that belongs to another job is a conflict. Deletion
-/// goes in reverse order — the templates first (Karmada removes their member copies), the
-/// PropagationPolicy last — and a NotFound counts as success.
+/// lost answer). An object of the same name that belongs to another job is a permanent conflict
+/// (reason `NameConflict`: retrying cannot help). Deletion goes in reverse order — the templates
+/// first (Karmada removes their member copies), the PropagationPolicy last —, removes only
+/// objects that carry this job's id (with a uid precondition, so another job's object of the
+/// same name is never touched), and a NotFound counts as success.
 ///
 /// Thread safety: the functions only use the (internally synchronised) client.
 
@@ -22,6 +24,9 @@ namespace broker::service {
 
 /// The label every object of a job carries (propagation/manifest/build_input.hpp).
 inline constexpr std::string_view job_id_label = "broker.gpufed.io/job-id";
+
+/// kube_error::reason of create_job_objects when a name is taken by another job's object.
+inline constexpr std::string_view name_conflict_reason = "NameConflict";
 
 /// The REST collection path of an object ("/apis/batch/v1/namespaces/ml/jobs"), from its
 /// apiVersion, kind and namespace. Nullopt for a kind the broker never creates.
@@ -42,7 +47,7 @@ proxy::net::awaitable<proxy::kube_result<void>> create_job_objects(
     std::chrono::milliseconds timeout);
 
 proxy::net::awaitable<proxy::kube_result<void>> delete_job_objects(
-    proxy::kube_client& karmada, const nlohmann::json& manifests,
+    proxy::kube_client& karmada, const nlohmann::json& manifests, std::string_view job_id,
     std::chrono::milliseconds timeout);
 
 }  // namespace broker::service

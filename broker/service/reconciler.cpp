@@ -166,6 +166,20 @@ struct reconciler::state : std::enable_shared_from_this<reconciler::state> {
                 }
                 done = co_await create_job_objects(karmada, job->manifests, job->id,
                                                    options.karmada_timeout);
+                if (!done && done.error().reason == name_conflict_reason) {
+                    // Permanent: fail the job, remove what of ours exists, drop the entry.
+                    store::status_update update;
+                    update.state = store::job_state::failed;
+                    update.reason = std::string(name_conflict_reason);
+                    update.message = done.error().message +
+                                     "; delete that job or choose another name, then submit again";
+                    (void)co_await store.update_status(job->id, std::move(update));
+                    (void)co_await delete_job_objects(karmada, job->manifests, job->id,
+                                                      options.karmada_timeout);
+                    (void)co_await store.complete_outbox(entry.id, entry.attempts);
+                    count("broker_karmada_errors_total", "name_conflict");
+                    continue;
+                }
                 if (done) {
                     store::status_update update;
                     update.state = store::job_state::running;
@@ -174,7 +188,8 @@ struct reconciler::state : std::enable_shared_from_this<reconciler::state> {
                     (void)co_await store.update_status(job->id, std::move(update));
                 }
             } else {
-                done = co_await delete_job_objects(karmada, job->manifests, options.karmada_timeout);
+                done = co_await delete_job_objects(karmada, job->manifests, job->id,
+                                                   options.karmada_timeout);
             }
             if (done) {
                 count("broker_karmada_operations_total", store::to_string(entry.op));

@@ -7,6 +7,8 @@
 ///
 /// Thread safety: plain values.
 
+#include "propagation/status/job_status.hpp"
+
 #include <nlohmann/json.hpp>
 
 #include <chrono>
@@ -21,18 +23,13 @@ namespace broker::store {
 using clock = std::chrono::system_clock;
 using time_point = std::chrono::time_point<clock, std::chrono::microseconds>;
 
-/// CONTRACTS.md §9. The strings (`to_string`) are stable: they are stored and served.
-enum class job_state { queued, submitting, running, succeeded, failed, cancelled };
-
-std::string_view to_string(job_state s);
-/// "Queued", "Submitting", ... (exact, case-sensitive); nullopt for anything else.
-std::optional<job_state> parse_job_state(std::string_view s);
-/// Succeeded, Failed and Cancelled never change again.
-bool is_terminal(job_state s);
-/// The lifecycle's edges: Queued → Submitting | Cancelled | Failed; Submitting → Running |
-/// Succeeded | Failed | Cancelled; Running → Succeeded | Failed | Cancelled. A state to itself is
-/// not a transition (the store records no event for it).
-bool is_allowed_transition(job_state from, job_state to);
+/// CONTRACTS.md §9's states, their stable names and the lifecycle's edges are the pure core's
+/// (propagation/status/job_status.hpp); the store persists those names.
+using job_state = propagation::status::job_state;
+using propagation::status::is_allowed_transition;
+using propagation::status::is_terminal;
+using propagation::status::parse_job_state;
+using propagation::status::to_string;
 
 /// Resources a reservation holds on one cluster.
 struct resources {

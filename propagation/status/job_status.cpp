@@ -148,6 +148,17 @@ bool is_terminal(job_state s) {
     return s == job_state::succeeded || s == job_state::failed || s == job_state::cancelled;
 }
 
+bool is_allowed_transition(job_state from, job_state to) {
+    if (from == to || is_terminal(from)) {
+        return false;
+    }
+    if (from == job_state::queued) {
+        return to == job_state::submitting || to == job_state::cancelled || to == job_state::failed;
+    }
+    // Submitting and Running go forward only.
+    return to != job_state::queued && to != job_state::submitting;
+}
+
 cluster_state member_state(form::job_type type, const json& member_status, std::string* message) {
     switch (type) {
         case form::job_type::job: return batch_job_state(member_status, message);

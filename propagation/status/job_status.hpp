@@ -38,6 +38,11 @@ std::optional<job_state> parse_job_state(std::string_view text);
 /// True for Succeeded, Failed and Cancelled: nothing changes a finished job.
 bool is_terminal(job_state s);
 
+/// The lifecycle's edges: Queued → Submitting | Cancelled | Failed; Submitting → Running |
+/// Succeeded | Failed | Cancelled; Running → Succeeded | Failed | Cancelled. A state to itself is
+/// not a transition.
+bool is_allowed_transition(job_state from, job_state to);
+
 struct cluster_status {
     std::string name;
     std::int64_t replicas = 0;
