@@ -12,6 +12,7 @@
 #include <boost/system/result.hpp>
 
 #include <string>
+#include <string_view>
 #include <utility>
 #include <vector>
 
@@ -58,5 +59,10 @@ error bad_input_error(std::string message);
 
 template <class T>
 using result = boost::system::result<T, error>;
+
+/// The `reason` the Kubernetes API server reports with an HTTP status (404 → NotFound, 409 →
+/// Conflict, 422 → Invalid, 410 → Expired, ...): InternalError for other 5xx codes, BadRequest
+/// for other 4xx codes, Unknown otherwise. Shared by every Status the project writes or reads.
+std::string_view status_reason_for_code(unsigned code);
 
 }  // namespace propagation

@@ -1,5 +1,7 @@
 #include "proxy/kube_error.hpp"
 
+#include "propagation/error.hpp"
+
 #include <stdexcept>
 
 namespace proxy {
@@ -22,25 +24,7 @@ std::string_view to_string(kube_errc code)
 
 std::string_view reason_for_status(unsigned http_status)
 {
-    switch (http_status) {
-    case 400: return "BadRequest";
-    case 401: return "Unauthorized";
-    case 403: return "Forbidden";
-    case 404: return "NotFound";
-    case 405: return "MethodNotAllowed";
-    case 406: return "NotAcceptable";
-    case 409: return "Conflict";
-    case 410: return "Expired";
-    case 413: return "RequestEntityTooLarge";
-    case 415: return "UnsupportedMediaType";
-    case 422: return "Invalid";
-    case 429: return "TooManyRequests";
-    case 500: return "InternalError";
-    case 502: return "BadGateway";
-    case 503: return "ServiceUnavailable";
-    case 504: return "Timeout";
-    default: return http_status >= 500 ? "InternalError" : "Unknown";
-    }
+    return propagation::status_reason_for_code(http_status);
 }
 
 kube_error status_error(unsigned http_status, std::string_view body)

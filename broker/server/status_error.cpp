@@ -1,34 +1,14 @@
 #include "broker/server/status_error.hpp"
 
+#include "propagation/error.hpp"
+
 #include <nlohmann/json.hpp>
 
 namespace broker::server {
 
 std::string default_status_reason(unsigned code)
 {
-    switch (code) {
-    case 400: return "BadRequest";
-    case 401: return "Unauthorized";
-    case 403: return "Forbidden";
-    case 404: return "NotFound";
-    case 405: return "MethodNotAllowed";
-    case 406: return "NotAcceptable";
-    case 409: return "Conflict";
-    case 410: return "Expired";
-    case 413: return "RequestEntityTooLarge";
-    case 415: return "UnsupportedMediaType";
-    case 422: return "Invalid";
-    case 429: return "TooManyRequests";
-    case 431: return "RequestHeaderFieldsTooLarge";
-    case 500: return "InternalError";
-    case 503: return "ServiceUnavailable";
-    case 504: return "Timeout";
-    default: break;
-    }
-    if (code >= 500) {
-        return "InternalError";
-    }
-    return code >= 400 ? "BadRequest" : "Unknown";
+    return std::string(propagation::status_reason_for_code(code));
 }
 
 nlohmann::json to_json(const status_error& error)
