@@ -36,7 +36,7 @@ trap 'exit 130' INT TERM
 
 wait_for_url() {
   for _ in $(seq 1 300); do
-    url=$(grep -o "$2 listening on [a-z]*://[0-9.:]*" "$1" 2>/dev/null | awk '{print $NF}' | head -1)
+    url=$(grep -o "$2 listening on [a-z]*://[0-9.:]*" "$1" 2>/dev/null | awk '{print $NF}' | head -1 || true)
     [ -n "$url" ] && { echo "$url"; return 0; }
     sleep 0.1
   done

@@ -160,8 +160,9 @@ net::awaitable<read_result> federated_reader::list(list_query query)
     const auto base = query.kind.collection_path(query.ns);
     const auto limit = query.limit;
     const auto selector = query.label_selector;
-    auto outcomes = co_await fan_out(
-        asked, timeout,
+    // Built as a local: g++ 12 mishandles non-trivial temporaries inside a co_await
+    // expression (double destruction).
+    member_call list_call =
         [this, &start, base, limit, selector, timeout](
             const std::string& member) -> net::awaitable<kube_result<json_response>> {
             const auto& from = start.position(member);
@@ -178,7 +179,8 @@ net::awaitable<read_result> federated_reader::list(list_query query)
                 }
             }
             co_return co_await call(member, std::move(path), timeout);
-        });
+        };
+    auto outcomes = co_await fan_out(std::move(asked), timeout, std::move(list_call));
 
     std::vector<member_page> pages;
     std::string kind = query.kind.kind + "List";
@@ -270,12 +272,12 @@ net::awaitable<read_result> federated_reader::get(resource_kind kind, std::strin
         co_return out;
     }
     const auto path = kind.collection_path(ns) + "/" + name;
-    auto outcomes = co_await fan_out(
-        asked, deadline,
-        [this, path, deadline](const std::string& member)
-            -> net::awaitable<kube_result<json_response>> {
-            co_return co_await call(member, cluster_proxy_path(member, path), deadline);
-        });
+    member_call get_call = [this, path, deadline](const std::string& member)
+        -> net::awaitable<kube_result<json_response>> {
+        auto member_path = cluster_proxy_path(member, path);
+        co_return co_await call(member, std::move(member_path), deadline);
+    };
+    auto outcomes = co_await fan_out(std::move(asked), deadline, std::move(get_call));
     std::vector<std::pair<std::string, json>> found;
     for (auto& o : outcomes) {
         if (o.result) {

@@ -68,7 +68,7 @@ start_bg() {
 wait_for_url() {
   local log=$1 what=$2 pid=$3
   for _ in $(seq 1 300); do
-    url=$(grep -o "$what listening on [a-z]*://[0-9.:]*" "$log" 2>/dev/null | awk '{print $NF}' | head -1)
+    url=$(grep -o "$what listening on [a-z]*://[0-9.:]*" "$log" 2>/dev/null | awk '{print $NF}' | head -1 || true)
     [ -n "$url" ] && { echo "$url"; return 0; }
     kill -0 "$pid" 2>/dev/null || break
     sleep 0.1

@@ -10,9 +10,12 @@
 #include <boost/asio/detached.hpp>
 #include <boost/asio/experimental/concurrent_channel.hpp>
 #include <boost/asio/this_coro.hpp>
+#include <boost/asio/post.hpp>
+#include <boost/asio/strand.hpp>
 #include <boost/asio/use_awaitable.hpp>
 
 #include <deque>
+#include <functional>
 #include <mutex>
 
 namespace broker::service {
@@ -202,22 +205,32 @@ proxy::net::awaitable<server::response> log_service::logs(const auth::principal&
                    server::chunk_writer& out) -> asio::awaitable<void> {
         auto ex = co_await asio::this_coro::executor;
         auto buffer = std::make_shared<follow_buffer>(ex);
-        std::vector<std::shared_ptr<asio::cancellation_signal>> cancels;
+        // The member streams run on one strand, and they are cancelled from that strand and only
+        // while still running: Boost 1.81's co_spawn cancellation handler must never be
+        // signalled after its operation completed (that crashed the broker after a follow).
+        auto strand = asio::make_strand(ex);
+        struct member_stream {
+            asio::cancellation_signal cancel;
+            bool done = false;  // guarded by the strand
+        };
+        std::vector<std::shared_ptr<member_stream>> streams;
         buffer->open_streams = static_cast<int>(pods.size());
         for (const auto& pod : pods) {
-            auto cancel = std::make_shared<asio::cancellation_signal>();
-            cancels.push_back(cancel);
+            auto stream = std::make_shared<member_stream>();
+            streams.push_back(stream);
             const std::string prefix = prefixed ? pod.cluster + "/" + pod.name + " " : "";
             const std::string path = log_path(pod, ns, request);
             asio::co_spawn(
-                ex,
-                [buffer, prefix, path, &karmada, limit]() -> asio::awaitable<void> {
+                strand,
+                [buffer, prefix, path, &karmada, limit, stream]() -> asio::awaitable<void> {
                     auto partial = std::make_shared<std::string>();
                     proxy::stream_options options;
                     // A followed log may be silent for long; the client's presence bounds it.
                     options.idle_timeout = std::chrono::hours(24);
-                    auto ended = co_await karmada.stream_get(
-                        path, options, [buffer, partial, prefix, limit](std::string_view chunk) {
+                    // A local, not a temporary in the co_await expression: g++ 12 destroys
+                    // such temporaries twice (a double free after every followed log).
+                    std::function<bool(std::string_view)> on_data =
+                        [buffer, partial, prefix, limit](std::string_view chunk) {
                             std::string lines;
                             split_lines(*partial, chunk, prefix, lines);
                             if (!lines.empty()) {
@@ -225,7 +238,10 @@ proxy::net::awaitable<server::response> log_service::logs(const auth::principal&
                             }
                             std::lock_guard lock(buffer->mutex);
                             return !buffer->stopping;
-                        });
+                        };
+                    std::string stream_path = path;
+                    auto ended = co_await karmada.stream_get(std::move(stream_path), options,
+                                                             std::move(on_data));
                     std::string tail;
                     if (!partial->empty()) {
                         tail = prefix + *partial + "\n";
@@ -238,8 +254,9 @@ proxy::net::awaitable<server::response> log_service::logs(const auth::principal&
                         --buffer->open_streams;
                     }
                     buffer->push(std::move(tail), limit);
+                    stream->done = true;
                 },
-                asio::bind_cancellation_slot(cancel->slot(), asio::detached));
+                asio::bind_cancellation_slot(stream->cancel.slot(), asio::detached));
         }
         for (;;) {
             std::string chunk;
@@ -273,9 +290,13 @@ proxy::net::awaitable<server::response> log_service::logs(const auth::principal&
             std::lock_guard lock(buffer->mutex);
             buffer->stopping = true;
         }
-        for (auto& c : cancels) {
-            c->emit(asio::cancellation_type::terminal);
-        }
+        asio::post(strand, [streams] {
+            for (const auto& st : streams) {
+                if (!st->done) {
+                    st->cancel.emit(asio::cancellation_type::terminal);
+                }
+            }
+        });
     };
     co_return r;
 }

@@ -78,7 +78,11 @@ model::time_point app::now()
 
 void app::advance_now()
 {
-    federation_.advance(now());
+    auto t = std::chrono::steady_clock::now();
+    if (t - last_pass_ >= coalesce_window) {
+        federation_.advance(now());
+        last_pass_ = t;
+    }
     driver_timer_.cancel();
 }
 
@@ -111,6 +115,7 @@ net::awaitable<void> app::drive()
 {
     while (!stopping_) {
         federation_.advance(now());
+        last_pass_ = std::chrono::steady_clock::now();
         auto delay = std::chrono::duration_cast<std::chrono::steady_clock::duration>(
             options_.max_tick);
         if (auto wake = federation_.next_wakeup()) {

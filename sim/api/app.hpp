@@ -69,8 +69,11 @@ public:
     static model::time_point now();
 
     /// Runs the simulation up to now and wakes the driver so it re-reads next_wakeup (after a
-    /// write changed what is due).
+    /// write changed what is due). Under load, writes within `coalesce_window` of the last
+    /// pass leave the pass to the driver, which runs once the queued requests are served, so
+    /// many writes share one pass.
     void advance_now();
+    static constexpr std::chrono::microseconds coalesce_window{2000};
 
     /// Counts one request in `/fedsim/v1/stats` ("requests.total", "requests.verb.<verb>", ...).
     void count(std::string_view key);
@@ -83,6 +86,7 @@ private:
     app_options options_;
     change_hub hub_;
     boost::asio::steady_timer driver_timer_;
+    std::chrono::steady_clock::time_point last_pass_{};
     std::shared_ptr<broker::server::metrics_registry> metrics_;
     std::string server_address_ = "127.0.0.1:0";
     bool stopping_ = false;

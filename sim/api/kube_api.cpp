@@ -152,13 +152,17 @@ std::string table_meta_rv(const model::object_ptr& obj)
 }
 
 response object_reply(unsigned status, const model::object_ptr& obj,
-                      const model::resource_info& info, const request_context& ctx)
+                      const model::resource_info& info, const request_context& ctx,
+                      const model::object_store& store)
 {
     if (ctx.method == "GET" && wants_table(ctx.headers.value_or("Accept", ""))) {
         return json_reply(status, to_table(info, {obj}, app::now(),
                                            json{{"resourceVersion", table_meta_rv(obj)}}));
     }
-    return json_reply(status, *obj);
+    response r;
+    r.status = status;
+    r.body = *store.serialized(obj);
+    return r;
 }
 
 model::api_result<model::list_options> parse_list_options(const request_context& ctx)
@@ -482,7 +486,7 @@ net::awaitable<response> serve_resource(app& a, const api_scope& scope, const re
             if (!obj) {
                 co_return to_response(obj.error());
             }
-            co_return object_reply(200, *obj, *info, ctx);
+            co_return object_reply(200, *obj, *info, ctx, store);
         }
         a.count("requests.verb.list");
         auto lo = parse_list_options(ctx);
@@ -503,7 +507,11 @@ net::awaitable<response> serve_resource(app& a, const api_scope& scope, const re
             }
             co_return json_reply(200, to_table(*info, page->items, app::now(), meta));
         }
-        co_return json_reply(200, model::to_list_json(*info, *page));
+        // The cached per-object texts make a large list a concatenation, not a re-dump.
+        response r;
+        r.status = 200;
+        r.body = store.serialize_list(*info, *page);
+        co_return r;
     }
 
     if (m == "POST") {

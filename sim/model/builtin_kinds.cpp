@@ -2,7 +2,9 @@
 
 #include "sim/model/names.hpp"
 
+#include <set>
 #include <string>
+#include <string_view>
 
 namespace fedsim::model {
 
@@ -81,6 +83,41 @@ void default_template(json& obj) {
     if (!tmpl.contains("metadata") || !tmpl["metadata"].is_object())
         tmpl["metadata"] = json::object();
     default_pod_spec(tmpl["spec"], "Always");
+}
+
+/// The Job spec defaults every write gets (not the generated selector, which is create-only).
+void default_job_spec(json& spec) {
+    if (!spec.contains("completions") && !spec.contains("parallelism")) {
+        spec["completions"] = 1;
+        spec["parallelism"] = 1;
+    }
+    set_default(spec, "parallelism", 1);
+    set_default(spec, "backoffLimit", 6);
+    set_default(spec, "completionMode", "NonIndexed");
+    set_default(spec, "suspend", false);
+    set_default(spec, "podReplacementPolicy", "TerminatingOrFailed");
+    if (spec.contains("template") && spec["template"].is_object()) {
+        auto& tmpl = spec["template"];
+        if (!tmpl.contains("spec") || !tmpl["spec"].is_object())
+            tmpl["spec"] = json::object();
+        // Job pod templates get no restartPolicy default here (validation wants it).
+        auto& ps = tmpl["spec"];
+        bool had_restart = ps.contains("restartPolicy");
+        default_pod_spec(ps, "Always");
+        if (!had_restart)
+            ps.erase("restartPolicy");
+    }
+}
+
+void default_deployment_spec(json& obj) {
+    auto& spec = obj["spec"];
+    set_default(spec, "replicas", 1);
+    set_default(spec, "revisionHistoryLimit", 10);
+    set_default(spec, "progressDeadlineSeconds", 600);
+    set_default(spec, "strategy",
+                {{"type", "RollingUpdate"},
+                 {"rollingUpdate", {{"maxUnavailable", "25%"}, {"maxSurge", "25%"}}}});
+    default_template(obj);
 }
 
 std::string int_or_string(const json& v) {
@@ -193,25 +230,9 @@ void apply_builtin_defaults(const resource_info& r, json& obj, std::uint64_t seq
         auto& spec = obj["spec"];
         if (!spec.is_object())
             return;
-        if (!spec.contains("completions") && !spec.contains("parallelism")) {
-            spec["completions"] = 1;
-            spec["parallelism"] = 1;
-        }
-        set_default(spec, "parallelism", 1);
-        set_default(spec, "backoffLimit", 6);
-        set_default(spec, "completionMode", "NonIndexed");
-        set_default(spec, "suspend", false);
-        set_default(spec, "podReplacementPolicy", "TerminatingOrFailed");
+        default_job_spec(spec);
         if (spec.contains("template") && spec["template"].is_object()) {
             auto& tmpl = spec["template"];
-            if (!tmpl.contains("spec") || !tmpl["spec"].is_object())
-                tmpl["spec"] = json::object();
-            // Job pod templates get no restartPolicy default here (validation wants it).
-            auto& ps = tmpl["spec"];
-            bool had_restart = ps.contains("restartPolicy");
-            default_pod_spec(ps, "Always");
-            if (!had_restart)
-                ps.erase("restartPolicy");
             auto& tm = tmpl["metadata"];
             if (!tm.is_object())
                 tm = json::object();
@@ -232,13 +253,7 @@ void apply_builtin_defaults(const resource_info& r, json& obj, std::uint64_t seq
         auto& spec = obj["spec"];
         if (!spec.is_object())
             return;
-        set_default(spec, "replicas", 1);
-        set_default(spec, "revisionHistoryLimit", 10);
-        set_default(spec, "progressDeadlineSeconds", 600);
-        set_default(spec, "strategy",
-                    {{"type", "RollingUpdate"},
-                     {"rollingUpdate", {{"maxUnavailable", "25%"}, {"maxSurge", "25%"}}}});
-        default_template(obj);
+        default_deployment_spec(obj);
         obj["status"] = json::object();
     } else if (is(r, "", "services")) {
         auto& spec = obj["spec"];
@@ -278,6 +293,114 @@ void apply_builtin_defaults(const resource_info& r, json& obj, std::uint64_t seq
     } else if (is(r, "networking.k8s.io", "ingresses")) {
         obj["status"] = {{"loadBalancer", json::object()}};
     }
+}
+
+void apply_builtin_write_defaults(const resource_info& r, json& obj) {
+    if (!obj.is_object() || !obj.contains("spec") || !obj["spec"].is_object())
+        return;
+    auto& spec = obj["spec"];
+    if (is(r, "", "pods")) {
+        default_pod_spec(spec, "Always");
+    } else if (is(r, "batch", "jobs")) {
+        default_job_spec(spec);
+    } else if (is(r, "apps", "deployments")) {
+        default_deployment_spec(obj);
+    } else if (is(r, "", "services")) {
+        set_default(spec, "type", "ClusterIP");
+        set_default(spec, "sessionAffinity", "None");
+        if (spec.contains("ports") && spec["ports"].is_array()) {
+            for (auto& p : spec["ports"]) {
+                if (!p.is_object())
+                    continue;
+                set_default(p, "protocol", "TCP");
+                if (!p.contains("targetPort") && p.contains("port"))
+                    p["targetPort"] = p["port"];
+            }
+        }
+    }
+}
+
+namespace {
+
+// The top-level spec fields of the built-in kinds users send us (Kubernetes 1.32's types), so
+// unknown ones get the API server's strict-decoding treatment; deeper levels are not checked.
+const std::set<std::string_view> pod_spec_fields = {
+    "volumes", "initContainers", "containers", "ephemeralContainers", "restartPolicy",
+    "terminationGracePeriodSeconds", "activeDeadlineSeconds", "dnsPolicy", "nodeSelector",
+    "serviceAccountName", "serviceAccount", "automountServiceAccountToken", "nodeName",
+    "hostNetwork", "hostPID", "hostIPC", "shareProcessNamespace", "securityContext",
+    "imagePullSecrets", "hostname", "subdomain", "affinity", "schedulerName", "tolerations",
+    "hostAliases", "priorityClassName", "priority", "dnsConfig", "readinessGates",
+    "runtimeClassName", "enableServiceLinks", "preemptionPolicy", "overhead",
+    "topologySpreadConstraints", "setHostnameAsFQDN", "os", "hostUsers", "schedulingGates",
+    "resourceClaims", "resources"};
+const std::set<std::string_view> job_spec_fields = {
+    "parallelism", "completions", "activeDeadlineSeconds", "podFailurePolicy", "successPolicy",
+    "backoffLimit", "backoffLimitPerIndex", "maxFailedIndexes", "selector", "manualSelector",
+    "template", "ttlSecondsAfterFinished", "completionMode", "suspend", "podReplacementPolicy",
+    "managedBy"};
+const std::set<std::string_view> deployment_spec_fields = {
+    "replicas", "selector", "template", "strategy", "minReadySeconds", "revisionHistoryLimit",
+    "paused", "progressDeadlineSeconds"};
+const std::set<std::string_view> service_spec_fields = {
+    "ports", "selector", "clusterIP", "clusterIPs", "type", "externalIPs", "sessionAffinity",
+    "loadBalancerIP", "loadBalancerSourceRanges", "externalName", "externalTrafficPolicy",
+    "healthCheckNodePort", "publishNotReadyAddresses", "sessionAffinityConfig", "ipFamilies",
+    "ipFamilyPolicy", "allocateLoadBalancerNodePorts", "loadBalancerClass",
+    "internalTrafficPolicy", "trafficDistribution"};
+const std::set<std::string_view> object_fields = {"apiVersion", "kind", "metadata", "spec",
+                                                  "status"};
+
+void check_fields(json& obj, const std::set<std::string_view>& known, const std::string& path,
+                  bool prune, std::vector<std::string>& unknown) {
+    if (!obj.is_object())
+        return;
+    std::vector<std::string> found;
+    for (const auto& [k, v] : obj.items()) {
+        if (!known.count(k))
+            found.push_back(k);
+    }
+    for (const auto& k : found) {
+        unknown.push_back(path + k);
+        if (prune)
+            obj.erase(k);
+    }
+}
+
+}  // namespace
+
+std::vector<std::string> builtin_unknown_fields(const resource_info& r, json& obj, bool prune) {
+    std::vector<std::string> unknown;
+    const std::set<std::string_view>* spec_fields = nullptr;
+    bool has_template = false;
+    if (is(r, "", "pods")) {
+        spec_fields = &pod_spec_fields;
+    } else if (is(r, "batch", "jobs")) {
+        spec_fields = &job_spec_fields;
+        has_template = true;
+    } else if (is(r, "apps", "deployments")) {
+        spec_fields = &deployment_spec_fields;
+        has_template = true;
+    } else if (is(r, "", "services")) {
+        spec_fields = &service_spec_fields;
+    }
+    if (!spec_fields || !obj.is_object())
+        return unknown;
+    check_fields(obj, object_fields, "", prune, unknown);
+    auto spec = obj.find("spec");
+    if (spec == obj.end())
+        return unknown;
+    check_fields(*spec, *spec_fields, "spec.", prune, unknown);
+    if (has_template && spec->is_object()) {
+        auto tmpl = spec->find("template");
+        if (tmpl != spec->end() && tmpl->is_object()) {
+            check_fields(*tmpl, {"metadata", "spec"}, "spec.template.", prune, unknown);
+            auto ps = tmpl->find("spec");
+            if (ps != tmpl->end())
+                check_fields(*ps, pod_spec_fields, "spec.template.spec.", prune, unknown);
+        }
+    }
+    return unknown;
 }
 
 void validate_object(const resource_info& r, const json& obj, std::vector<status_cause>& causes) {

@@ -12,6 +12,7 @@
 #include <nlohmann/json.hpp>
 
 #include <cstdint>
+#include <string>
 #include <vector>
 
 namespace fedsim::model {
@@ -20,6 +21,17 @@ namespace fedsim::model {
 /// `sequence` gives stable values for things like a Service's clusterIP.
 void apply_builtin_defaults(const resource_info& resource, nlohmann::json& object,
                             std::uint64_t sequence);
+
+/// The spec defaults kube-apiserver applies when decoding any write (update and patch too), so
+/// that re-sending an unchanged manifest (kubectl apply, server-side apply) compares equal to the
+/// stored, defaulted object. Never touches status, generated selectors or allocated IPs.
+void apply_builtin_write_defaults(const resource_info& resource, nlohmann::json& object);
+
+/// Unknown fields of Pod, Job, Deployment and Service at the levels users write (the object,
+/// its spec, and a workload's spec.template / spec.template.spec), as paths ("spec.foo").
+/// `prune` erases them, as decoding into the typed object does under Warn / Ignore.
+std::vector<std::string> builtin_unknown_fields(const resource_info& resource,
+                                                nlohmann::json& object, bool prune);
 
 /// Validates metadata (name rules per kind, labels, annotations) and the built-in kinds'
 /// required fields. Appends causes; empty = valid.

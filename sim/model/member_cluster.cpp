@@ -14,6 +14,10 @@ using nlohmann::json;
 
 namespace {
 
+/// Pods a workload controller creates or deletes per sync, as kube-controller-manager's
+/// ReplicaSet (burstReplicas) and Job controllers cap it; the rest follows on later ticks.
+constexpr std::size_t burst_replicas = 500;
+
 const std::string& sget(const json& j, const char* key) {
     static const std::string empty;
     if (!j.is_object())
@@ -176,6 +180,10 @@ member_cluster::~member_cluster() = default;
 
 void member_cluster::create_nodes(time_point start) {
     const auto* nodes_res = registry_.find("", "v1", "nodes");
+    // Nodes are most of a large member's objects and are rarely read (kubectl get nodes):
+    // kept as text they take a fraction of the memory. The scheduler uses `nodes_`.
+    if (nodes_res)
+        store_.store_compactly(*nodes_res);
     std::size_t index = 0;
     for (const auto& g : config_.nodes) {
         for (std::int64_t i = 0; i < g.count; ++i, ++index) {
@@ -209,6 +217,7 @@ void member_cluster::create_nodes(time_point start) {
                 std::string ip = "10." + std::to_string(index / 65536 % 256) + "." +
                                  std::to_string(index / 256 % 256) + "." +
                                  std::to_string(index % 256);
+                n.ip = ip;
                 json node = {
                     {"metadata", {{"name", n.name}, {"labels", labels}}},
                     {"spec",
@@ -578,14 +587,8 @@ void member_cluster::set_pod_status(pod_state& p, time_point now) {
     if (!node.empty())
         spec["nodeName"] = node;
     std::string host_ip;
-    if (p.node >= 0) {
-        auto n = store_.find(*registry_.find("", "v1", "nodes"), "", node);
-        if (n) {
-            const json& addrs = jget(jget(*n, "status"), "addresses");
-            if (addrs.is_array() && !addrs.empty())
-                host_ip = sget(addrs[0], "address");
-        }
-    }
+    if (p.node >= 0)
+        host_ip = nodes_[static_cast<std::size_t>(p.node)].ip;
     if (!host_ip.empty()) {
         st["hostIP"] = host_ip;
         st["hostIPs"] = json::array({{{"ip", host_ip}}});
@@ -728,9 +731,18 @@ bool member_cluster::run_timers(time_point now) {
 }
 
 std::optional<time_point> member_cluster::next_wakeup() const {
-    if (timers_.empty())
-        return std::nullopt;
-    return timers_.begin()->first;
+    std::optional<time_point> best;
+    if (!timers_.empty())
+        best = timers_.begin()->first;
+    // Deferred bursts are due on the very next tick; the clock moves on by itself.
+    if (!deferred_.empty() && (!best || deferred_at_ < *best))
+        best = deferred_at_;
+    return best;
+}
+
+void member_cluster::defer(const resource_info& r, const std::string& key) {
+    deferred_.insert({&r, key});
+    deferred_at_ = now_;
 }
 
 bool member_cluster::advance(time_point now) {
@@ -738,6 +750,10 @@ bool member_cluster::advance(time_point now) {
         now_ = now;
     store_.set_time(now_);
     std::uint64_t rv_before = store_.resource_version();
+    if (!deferred_.empty() && now_ > deferred_at_) {
+        dirty_.merge(deferred_);
+        deferred_.clear();
+    }
     for (int round = 0; round < 32; ++round) {
         drain_events();
         std::uint64_t before = store_.resource_version();
@@ -919,6 +935,9 @@ void member_cluster::reconcile_workloads(time_point now) {
     auto work = std::move(dirty_);
     dirty_.clear();
     for (const auto& [r, key] : work) {
+        // A workload whose burst is spent waits for the next tick, whatever woke it meanwhile.
+        if (deferred_.count({r, key}))
+            continue;
         auto slash = key.find('/');
         reconcile(*r, key.substr(0, slash), key.substr(slash + 1), now);
     }
@@ -931,8 +950,14 @@ void member_cluster::reconcile(const resource_info& r, const std::string& ns,
     if (!obj) {
         // Deleted: its pods go too (Deployment/Notebook pods have no served owner to cascade).
         auto pods = owned_pods(okey);
-        for (auto* p : pods)
+        std::size_t n = 0;
+        for (auto* p : pods) {
+            if (++n > burst_replicas) {
+                defer(r, key_of(ns, name));
+                return;
+            }
             delete_pod(key_of(p->ns, p->name));
+        }
         rayjob_ends_.erase(okey);
         return;
     }
@@ -1122,7 +1147,12 @@ void member_cluster::reconcile_job(const json& job, time_point now) {
             }
         }
         std::int64_t next_index = 0;
-        for (std::int64_t i = active; i < want; ++i) {
+        std::int64_t until = want;
+        if (want - active > static_cast<std::int64_t>(burst_replicas)) {
+            until = active + static_cast<std::int64_t>(burst_replicas);
+            defer(*r, key_of(sget(meta, "namespace"), sget(meta, "name")));
+        }
+        for (std::int64_t i = active; i < until; ++i) {
             std::map<std::string, std::string> labels, annotations;
             std::string gen = sget(meta, "name") + "-";
             if (indexed) {
@@ -1174,7 +1204,12 @@ void member_cluster::reconcile_deployment(const json& d, time_point now) {
         ++current;
     }
     pods = owned_pods(okey);
-    for (std::int64_t i = current; i < replicas; ++i) {
+    std::int64_t until = replicas;
+    if (replicas - current > static_cast<std::int64_t>(burst_replicas)) {
+        until = current + static_cast<std::int64_t>(burst_replicas);
+        defer(*r, key_of(sget(meta, "namespace"), name));
+    }
+    for (std::int64_t i = current; i < until; ++i) {
         create_pod(*r, d, jget(spec, "template"), "", rs + "-", {{"pod-template-hash", hash}},
                    {{"fedsim.io/owner", okey}}, "", now);
         ++current;

@@ -74,6 +74,7 @@ public:
 private:
     struct node_state {
         std::string name;
+        std::string ip;  ///< status.addresses[0] (InternalIP), the pods' hostIP
         resource_amounts allocatable;
         std::int64_t pods_allocatable = 0;
         resource_amounts used;
@@ -117,6 +118,9 @@ private:
                            const std::string& restart_policy, time_point now);
     void delete_pod(const std::string& key);
     std::vector<pod_state*> owned_pods(const std::string& owner);
+    /// Leaves a workload whose burst of pod creations/deletions was capped for the next
+    /// `advance` at a later time, so one huge workload cannot hold the server in one call.
+    void defer(const resource_info& r, const std::string& key);
 
     // Workload controllers.
     void reconcile_job(const nlohmann::json& job, time_point now);
@@ -142,6 +146,10 @@ private:
     std::set<std::pair<std::uint64_t, std::string>> pending_;  ///< (sequence, key)
     std::multimap<time_point, std::string> timers_;            ///< pod key or "W:<res>|ns/name"
     std::set<std::pair<const resource_info*, std::string>> dirty_;  ///< workloads to reconcile
+    /// Workloads with more pods to create/delete than one burst allows; reconciled again by the
+    /// first `advance` with a later `now` (the next simulation tick).
+    std::set<std::pair<const resource_info*, std::string>> deferred_;
+    time_point deferred_at_{};
     std::vector<std::pair<const resource_info*, watch_cursor>> cursors_;
     std::uint64_t seen_rv_ = 0;
     std::uint64_t sequence_ = 0;

@@ -174,8 +174,26 @@ bool filter_matches(const watch_filter& f, const json& obj) {
 // --- impl ------------------------------------------------------------------------------------
 
 struct object_store::impl {
+    /// One stored object. Most kinds keep the parsed JSON (`hot`); kinds stored compactly keep
+    /// only the JSON text and parse it on read, sharing the parse while anyone still holds it.
+    struct slot {
+        object_ptr hot;
+        std::shared_ptr<const std::string> text;
+        mutable std::weak_ptr<const json> cold;
+
+        object_ptr get() const {
+            if (hot)
+                return hot;
+            if (auto p = cold.lock())
+                return p;
+            auto p = std::make_shared<const json>(json::parse(*text));
+            cold = p;
+            return p;
+        }
+    };
     struct table {
-        std::map<std::string, object_ptr, std::less<>> objects;  // "ns/name" (ns "" if cluster)
+        std::map<std::string, slot, std::less<>> objects;  // "ns/name" (ns "" if cluster)
+        bool compact = false;
     };
     struct event_record {
         std::uint64_t rv = 0;
@@ -317,7 +335,7 @@ object_ptr object_store::put(const resource_info& resource, json object) {
     std::string key = key_of(ns, str_or_empty(meta, "name"));
     auto& tbl = impl_->t(resource);
     auto it = tbl.objects.find(key);
-    object_ptr prev = it == tbl.objects.end() ? nullptr : it->second;
+    object_ptr prev = it == tbl.objects.end() ? nullptr : it->second.get();
     if (!prev) {
         if (!meta.contains("uid"))
             meta["uid"] = next_uid();
@@ -345,7 +363,14 @@ object_ptr object_store::put(const resource_info& resource, json object) {
         impl_->texts.erase(prev.get());
     auto ptr = std::make_shared<const json>(std::move(object));
     impl_->index_owners(resource, key, prev.get(), ptr.get());
-    tbl.objects[key] = ptr;
+    auto& stored = tbl.objects[key];
+    if (tbl.compact) {
+        stored.hot = nullptr;
+        stored.text = std::make_shared<const std::string>(ptr->dump());
+        stored.cold = ptr;
+    } else {
+        stored.hot = ptr;
+    }
     impl_->record(rv_, prev ? event_type::modified : event_type::added, resource, ptr, prev);
     return ptr;
 }
@@ -357,11 +382,12 @@ bool object_store::erase(const resource_info& resource, std::string_view namespa
     auto it = tbl.objects.find(key_of(resource.namespaced ? namespace_ : "", name));
     if (it == tbl.objects.end())
         return false;
-    json last = *it->second;
+    object_ptr current = it->second.get();
+    json last = *current;
     last["metadata"]["resourceVersion"] = std::to_string(++rv_);
     auto ptr = std::make_shared<const json>(std::move(last));
-    impl_->index_owners(resource, it->first, it->second.get(), nullptr);
-    impl_->texts.erase(it->second.get());
+    impl_->index_owners(resource, it->first, current.get(), nullptr);
+    impl_->texts.erase(current.get());
     tbl.objects.erase(it);
     impl_->record(rv_, event_type::deleted, resource, ptr, nullptr);
     return true;
@@ -373,7 +399,7 @@ object_ptr object_store::find(const resource_info& resource, std::string_view na
     if (tit == impl_->tables.end())
         return nullptr;
     auto it = tit->second.objects.find(key_of(resource.namespaced ? namespace_ : "", name));
-    return it == tit->second.objects.end() ? nullptr : it->second;
+    return it == tit->second.objects.end() ? nullptr : it->second.get();
 }
 
 void object_store::for_each(const resource_info& resource, std::string_view namespace_,
@@ -384,14 +410,29 @@ void object_store::for_each(const resource_info& resource, std::string_view name
     const auto& objs = tit->second.objects;
     if (namespace_.empty() || !resource.namespaced) {
         for (const auto& [k, v] : objs)
-            visit(v);
+            visit(v.get());
         return;
     }
     std::string prefix = std::string(namespace_) + "/";
     for (auto it = objs.lower_bound(prefix); it != objs.end(); ++it) {
         if (it->first.compare(0, prefix.size(), prefix) != 0)
             break;
-        visit(it->second);
+        visit(it->second.get());
+    }
+}
+
+void object_store::store_compactly(const resource_info& resource) {
+    auto& tbl = impl_->t(resource);
+    if (tbl.compact)
+        return;
+    tbl.compact = true;
+    for (auto& [key, stored] : tbl.objects) {
+        if (stored.hot) {
+            stored.text = std::make_shared<const std::string>(stored.hot->dump());
+            stored.cold = stored.hot;
+            impl_->texts.erase(stored.hot.get());
+            stored.hot = nullptr;
+        }
     }
 }
 
@@ -503,8 +544,20 @@ std::optional<api_error> admit(const resource_info& r, json& obj, const write_op
                                const crd_validator* validator, std::uint64_t sequence,
                                bool creating, const json* old_obj,
                                const object_store::admission_hook& hook) {
+    if (!r.crd) {
+        bool strict = options.validation == field_validation::strict;
+        auto unknown = builtin_unknown_fields(r, obj, !strict);
+        if (!unknown.empty() && strict)
+            return bad_request(strict_message(r, unknown));
+        if (options.validation == field_validation::warn && options.warnings) {
+            for (const auto& f : unknown)
+                options.warnings->push_back("unknown field \"" + f + "\"");
+        }
+    }
     if (creating)
         apply_builtin_defaults(r, obj, sequence);
+    else if (!r.crd)
+        apply_builtin_write_defaults(r, obj);
     std::vector<status_cause> causes;
     if (validator && r.schema) {
         std::vector<std::string> unknown;
@@ -721,7 +774,8 @@ api_result<list_result> object_store::list(const resource_info& resource,
     for (; it != objs.end(); ++it) {
         if (!prefix.empty() && it->first.compare(0, prefix.size(), prefix) != 0)
             break;
-        const json& obj = *it->second;
+        object_ptr current = it->second.get();
+        const json& obj = *current;
         if (filtered) {
             const auto& m = meta_of(obj);
             auto l = m.find("labels");
@@ -747,7 +801,7 @@ api_result<list_result> object_store::list(const resource_info& resource,
             }
             break;
         }
-        out.items.push_back(it->second);
+        out.items.push_back(std::move(current));
         last_key = it->first;
     }
     return out;
@@ -774,14 +828,26 @@ std::shared_ptr<const std::string> object_store::serialized(const object_ptr& ob
     auto it = impl_->texts.find(object.get());
     if (it != impl_->texts.end())
         return it->second;
-    auto text = std::make_shared<const std::string>(object->dump());
-    // Only objects still current are cached (an old version would pin its address forever).
     const json& m = meta_of(*object);
     const resource_info* r =
         registry_.find_kind(str_or_empty(*object, "apiVersion"), str_or_empty(*object, "kind"));
-    if (r && find(*r, str_or_empty(m, "namespace"), str_or_empty(m, "name")) == object) {
-        impl_->texts.emplace(object.get(), text);
+    const impl::slot* current = nullptr;
+    if (r) {
+        auto tit = impl_->tables.find(r);
+        if (tit != impl_->tables.end()) {
+            std::string_view ns = r->namespaced ? str_or_empty(m, "namespace") : std::string_view();
+            auto oit = tit->second.objects.find(key_of(ns, str_or_empty(m, "name")));
+            if (oit != tit->second.objects.end())
+                current = &oit->second;
+        }
     }
+    // A compactly stored object already is its text.
+    if (current && current->text && current->cold.lock() == object)
+        return current->text;
+    auto text = std::make_shared<const std::string>(object->dump());
+    // Only objects still current are cached (an old version would pin its address forever).
+    if (current && current->hot == object)
+        impl_->texts.emplace(object.get(), text);
     return text;
 }
 

@@ -236,6 +236,11 @@ public:
                   const std::function<void(const object_ptr&)>& visit) const;
     std::size_t count(const resource_info& resource) const;
 
+    /// Keeps the objects of `resource` as compact JSON text (about a sixth of the parsed size)
+    /// and parses them on read, sharing a parse while anyone still holds it: for large kinds
+    /// that are rarely read, such as a member's Nodes. Serialising them costs nothing.
+    void store_compactly(const resource_info& resource);
+
     /// The namespace controller: every namespace marked for deletion at least `grace` ago is
     /// emptied (its objects removed, with DELETED events) and then removed. Returns true when
     /// anything changed. `next_finalization` tells when a terminating namespace becomes due.

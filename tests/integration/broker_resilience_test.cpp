@@ -270,8 +270,8 @@ std::string leader_gauge(std::uint16_t port)
 TEST(broker_resilience, two_brokers_elect_one_leader_and_the_other_takes_over_after_sigkill)
 {
     BROKER_FEDERATION_OR_SKIP(fed, {"--demo"});
-    auto* first = fed.start_broker({"--lease-ttl", "2s", "--lease-renew-interval", "500ms"});
-    auto* second = fed.start_broker({"--lease-ttl", "2s", "--lease-renew-interval", "500ms"});
+    auto* first = fed.start_broker();
+    auto* second = fed.start_broker();
     ASSERT_TRUE(first && second);
     ASSERT_TRUE(wait_until([&] {
         const auto a = leader_gauge(first->port());

@@ -187,6 +187,11 @@ public:
                                          "100ms",
                                          "--backoff-max",
                                          "1s",
+                                         // A restarted or second broker takes over quickly.
+                                         "--lease-ttl",
+                                         "2s",
+                                         "--lease-renew-interval",
+                                         "500ms",
                                          "--log-level",
                                          "warn"};
         args.insert(args.end(), extra.begin(), extra.end());
@@ -202,6 +207,11 @@ public:
         if (!child) {
             return nullptr;
         }
+        // Ready: the database answers and the member clusters have been listed (before that,
+        // every submission would be Queued for want of clusters).
+        const auto port = child->port();
+        EXPECT_TRUE(wait_until([&] { return call(port, "GET", "/readyz").status == 200; }))
+            << "broker not ready";
         brokers.push_back(std::move(child));
         return brokers.back().get();
     }

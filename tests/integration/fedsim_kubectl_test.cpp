@@ -197,6 +197,10 @@ TEST_F(fedsim_kubectl, server_side_apply_and_not_found_errors)
     auto ssa = kc_({"apply", "--server-side", "-f", "-"}, job_yaml);
     ASSERT_EQ(ssa.exit_code, 0) << ssa.err << ssa.out;
     EXPECT_NE(ssa.out.find("serverside-applied"), std::string::npos) << ssa.out;
+    // Applying the unchanged manifest again changes nothing (no "field is immutable").
+    auto again = kc_({"apply", "--server-side", "-f", "-"}, job_yaml);
+    ASSERT_EQ(again.exit_code, 0) << again.err << again.out;
+    EXPECT_NE(again.out.find("serverside-applied"), std::string::npos) << again.out;
     auto missing = kc_({"get", "job", "does-not-exist"});
     EXPECT_NE(missing.exit_code, 0);
     EXPECT_NE(missing.err.find("NotFound"), std::string::npos) << missing.err;

@@ -506,5 +506,30 @@ extra: 1
     }
 }
 
+TEST_F(federation_test, huge_workload_creates_pods_in_bursts_across_ticks) {
+    // A member Job wanting 1,200 pods: the Job controller creates 500 per sync and leaves the
+    // rest for the next ticks, so one advance never holds the server for the whole workload.
+    auto* member = fed_->member("c");
+    ASSERT_NE(member, nullptr);
+    (void)member->create(*fed_->registry().find("", "v1", "namespaces"), "",
+                         json{{"metadata", {{"name", "ml"}}}});
+    ASSERT_TRUE(member->create(*jobs_, "ml", job("wide", 1200, 0)));
+    struct tick_case {
+        std::chrono::milliseconds after;
+        std::size_t pods;
+    };
+    const std::vector<tick_case> ticks = {{0ms, 500}, {1ms, 1000}, {1ms, 1200}, {1ms, 1200}};
+    for (const auto& t : ticks) {
+        now_ += t.after;
+        fed_->advance(now_);
+        EXPECT_EQ(member_pods("c").size(), t.pods) << "after +" << t.after.count() << "ms";
+        auto wake = fed_->next_wakeup();
+        if (t.pods < 1200) {
+            ASSERT_TRUE(wake.has_value());
+            EXPECT_LE(*wake, now_);  // more work is due at once
+        }
+    }
+}
+
 }  // namespace
 }  // namespace fedsim::model

@@ -221,6 +221,86 @@ TEST_F(store_test, patches_merge_and_strategic_and_json) {
     EXPECT_EQ(crd_smp.error().code, 415);
 }
 
+TEST_F(store_test, server_side_apply_of_an_unchanged_manifest_is_accepted) {
+    // kubectl apply --server-side twice: the second apply carries no defaults and no generated
+    // selector, yet changes nothing, so the immutable spec.template must compare equal.
+    struct apply_case {
+        const char* name;
+        const resource_info* resource;
+        json manifest;
+    };
+    json deployment = {
+        {"apiVersion", "apps/v1"},
+        {"kind", "Deployment"},
+        {"metadata", {{"name", "web"}}},
+        {"spec",
+         {{"replicas", 2},
+          {"selector", {{"matchLabels", {{"app", "web"}}}}},
+          {"template",
+           {{"metadata", {{"labels", {{"app", "web"}}}}},
+            {"spec",
+             {{"containers", json::array({{{"name", "c"}, {"image", "nginx:1"}}})}}}}}}}};
+    const std::vector<apply_case> cases = {
+        {"job_without_selector_or_defaults", jobs_, job("ssa")},
+        {"deployment_without_defaults", registry_.find("apps", "v1", "deployments"), deployment},
+    };
+    for (const auto& c : cases) {
+        SCOPED_TRACE(c.name);
+        std::string name = c.manifest["metadata"]["name"];
+        auto first = store_.patch(*c.resource, "ml", name, patch_type::apply, c.manifest);
+        ASSERT_TRUE(first) << first.error().message;
+        auto second = store_.patch(*c.resource, "ml", name, patch_type::apply, c.manifest);
+        ASSERT_TRUE(second) << second.error().message;
+        EXPECT_EQ((**second)["spec"], (**first)["spec"]);
+        EXPECT_EQ((**second)["metadata"]["generation"], 1);
+    }
+    // A real change to the template is still refused.
+    json changed = job("ssa");
+    changed["spec"]["template"]["spec"]["containers"][0]["image"] = "busybox:1.37";
+    auto refused = store_.patch(*jobs_, "ml", "ssa", patch_type::apply, changed);
+    ASSERT_FALSE(refused);
+    EXPECT_EQ(refused.error().code, 422);
+}
+
+TEST_F(store_test, unknown_builtin_spec_fields_follow_field_validation) {
+    struct validation_case {
+        const char* name;
+        field_validation validation;
+        bool accepted;
+        std::vector<std::string> warnings;
+    };
+    const std::vector<validation_case> cases = {
+        {"strict_rejects_with_every_path", field_validation::strict, false, {}},
+        {"warn_drops_and_warns", field_validation::warn, true,
+         {"unknown field \"spec.paralelism\"", "unknown field \"spec.template.spec.nodeSelectr\""}},
+        {"ignore_drops_silently", field_validation::ignore, true, {}},
+    };
+    int n = 0;
+    for (const auto& c : cases) {
+        SCOPED_TRACE(c.name);
+        json j = job("unknown-" + std::to_string(n++));
+        j["spec"]["paralelism"] = 2;
+        j["spec"]["template"]["spec"]["nodeSelectr"] = {{"a", "b"}};
+        std::vector<std::string> warnings;
+        write_options wo;
+        wo.validation = c.validation;
+        wo.warnings = &warnings;
+        auto r = store_.create(*jobs_, "ml", j, wo);
+        ASSERT_EQ(static_cast<bool>(r), c.accepted);
+        if (!c.accepted) {
+            EXPECT_EQ(r.error().code, 400);
+            EXPECT_EQ(r.error().message,
+                      "Job in version \"v1\" cannot be handled as a Job: strict decoding error: "
+                      "unknown field \"spec.paralelism\", unknown field "
+                      "\"spec.template.spec.nodeSelectr\"");
+            continue;
+        }
+        EXPECT_FALSE((**r)["spec"].contains("paralelism"));
+        EXPECT_FALSE((**r)["spec"]["template"]["spec"].contains("nodeSelectr"));
+        EXPECT_EQ(warnings, c.warnings);
+    }
+}
+
 TEST_F(store_test, delete_cascades_to_dependants_unless_orphaned) {
     auto owner = store_.create(*cms_, "ml", cm("owner"));
     ASSERT_TRUE(owner);
