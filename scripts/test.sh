@@ -29,7 +29,8 @@ else
   fuzz_arg=(-DBROKER_FUZZ_BINARIES_DIR=)
 fi
 
-cmake -S "$root" -B "$build" -G Ninja "${build_flags[@]}" "${fuzz_arg[@]}" >/dev/null
+# Benchmarks are built and run on their own (bench/README.md), not by the test run.
+cmake -S "$root" -B "$build" -G Ninja "${build_flags[@]}" "${fuzz_arg[@]}" -DBROKER_BUILD_BENCH=OFF >/dev/null
 cmake --build "$build" -j "$jobs"
 echo "build finished in $(( $(date +%s) - start )) s" >&2
 
