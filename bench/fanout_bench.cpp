@@ -275,14 +275,16 @@ void sequential_10_members_200ms(benchmark::State& state)
         http_post(fs.port, "/fedsim/v1/clusters/" + member_name(i) + "/fault",
                   R"({"latencyMs":200})");
     }
+    double secs = 0;
     for (auto _ : state) {
+        auto start = std::chrono::steady_clock::now();
         for (int i = 0; i < 10; ++i) {
             auto r = env.list("nodes", member_name(i));
             benchmark::DoNotOptimize(r);
         }
+        secs = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
     }
-    state.counters["projected_100_members_s"] = benchmark::Counter(
-        10.0, benchmark::Counter::kIsIterationInvariantRate | benchmark::Counter::kInvert);
+    state.counters["projected_100_members_s"] = secs * 10;
 }
 BENCHMARK(sequential_10_members_200ms)->Iterations(1)->Unit(benchmark::kMillisecond)->UseRealTime();
 

@@ -3,6 +3,7 @@
 #include "broker/auth/authenticator.hpp"
 #include "broker/routes/cors.hpp"
 #include "broker/routes/member_routes.hpp"
+#include "broker/routes/proxy_routes.hpp"
 #include "broker/routes/routes.hpp"
 #include "broker/server/server.hpp"
 #include "broker/service/job_service.hpp"
@@ -154,7 +155,7 @@ int run_serve(const std::vector<std::string>& args) {
     asio::io_context io(static_cast<int>(threads));
 
     proxy::client_options client_options;
-    client_options.max_idle_connections = 64;
+    client_options.max_idle_connections = 128;  // fan-outs to 100 members reuse connections
     auto karmada = proxy::kube_client::create(io.get_executor(), *cfg->karmada.endpoint,
                                               client_options);
     if (!karmada) {
@@ -198,6 +199,10 @@ int run_serve(const std::vector<std::string>& args) {
     routes::add_job_routes(*router, jobs);
     routes::add_log_routes(*router, logs);
     routes::add_cluster_list_route(*router, members, store, jobs.snapshot_options());
+    routes::proxy_route_options proxy_options;
+    proxy_options.reader.member_timeout = cfg->proxy.member_timeout;
+    proxy_options.reader.max_in_flight_per_member = cfg->proxy.max_in_flight_per_member;
+    routes::add_proxy_routes(*router, *karmada, members, std::move(proxy_options));
     routes::readiness_checks checks;
     checks.database = [&store]() -> asio::awaitable<std::string> {
         auto ok = co_await store.ping();
