@@ -27,5 +27,5 @@ install_missing() {
 
 if [ "${BASH_SOURCE[0]}" = "$0" ]; then
   install_missing "${BROKER_PACKAGES[@]}"
-  [ "${1:-}" = "--with-test-tools" ] && install_missing "${BROKER_TEST_PACKAGES[@]}"
+  if [ "${1:-}" = "--with-test-tools" ]; then install_missing "${BROKER_TEST_PACKAGES[@]}"; fi
 fi

@@ -34,7 +34,7 @@ TEST(status_error, default_reasons_follow_the_code)
     const std::vector<std::pair<unsigned, std::string>> cases = {
         {400, "BadRequest"}, {401, "Unauthorized"}, {404, "NotFound"},
         {409, "Conflict"},   {413, "RequestEntityTooLarge"}, {422, "Invalid"},
-        {429, "TooManyRequests"}, {502, "InternalError"}, {503, "ServiceUnavailable"},
+        {429, "TooManyRequests"}, {502, "BadGateway"}, {503, "ServiceUnavailable"},
         {504, "Timeout"}};
     for (const auto& [code, reason] : cases) {
         EXPECT_EQ(to_json(make_status(code, "m"))["reason"], reason) << code;
