@@ -34,20 +34,7 @@ cmake -S "$root" -B "$build" -G Ninja "${build_flags[@]}" "${fuzz_arg[@]}" -DBRO
 cmake --build "$build" -j "$jobs"
 echo "build finished in $(( $(date +%s) - start )) s" >&2
 
-pgdir=""
-cleanup() {
-  if [ -n "$pgdir" ]; then
-    scripts/pg.sh down "$pgdir" >/dev/null 2>&1 || true
-    rm -rf "$pgdir"
-  fi
-}
-trap cleanup EXIT INT TERM
-if [ -z "${DATABASE_URL:-}" ]; then
-  pgdir=$(mktemp -d /tmp/broker-test-pg.XXXXXX)
-  DATABASE_URL=$(scripts/pg.sh up "$pgdir")
-  export DATABASE_URL
-fi
-export BROKER_TEST_DATABASE_URL=$DATABASE_URL
-
+# Tests that need PostgreSQL start their own throwaway server (tests/support/postgres.*), so that
+# they can also stop and restart it; a DATABASE_URL set by the caller is used instead.
 cd "$build"
 ctest --output-on-failure --timeout 600 -j "$jobs" "$@"
