@@ -247,41 +247,42 @@ proxy::net::awaitable<api_reply> job_service::list(const auth::principal& who,
     co_return api_reply::ok(200, {{"items", std::move(items)}, {"metadata", std::move(metadata)}});
 }
 
-proxy::net::awaitable<api_reply> job_service::get(const auth::principal& who, std::string id) {
+proxy::net::awaitable<std::optional<api_reply>> job_service::load_visible(
+    const auth::principal& who, const std::string& id, store::job_record& out) {
     if (!is_job_id(id)) {
         co_return job_not_found(id);
     }
     auto job = co_await store_.get_job(id, owner_filter(who));
     if (!job) {
-        co_return job.error().code == store::store_errc::not_found
-            ? job_not_found(id)
-            : api_reply::fail(to_status(job.error()));
+        if (job.error().code == store::store_errc::not_found) {
+            co_return job_not_found(id);
+        }
+        co_return api_reply::fail(to_status(job.error()));
     }
-    co_return api_reply::ok(200, job_json(*job));
+    out = std::move(*job);
+    co_return std::nullopt;
+}
+
+proxy::net::awaitable<api_reply> job_service::get(const auth::principal& who, std::string id) {
+    store::job_record job;
+    if (auto refused = co_await load_visible(who, id, job)) {
+        co_return std::move(*refused);
+    }
+    co_return api_reply::ok(200, job_json(job));
 }
 
 proxy::net::awaitable<api_reply> job_service::status(const auth::principal& who, std::string id) {
-    if (!is_job_id(id)) {
-        co_return job_not_found(id);
+    store::job_record job;
+    if (auto refused = co_await load_visible(who, id, job)) {
+        co_return std::move(*refused);
     }
-    auto job = co_await store_.get_job(id, owner_filter(who));
-    if (!job) {
-        co_return job.error().code == store::store_errc::not_found
-            ? job_not_found(id)
-            : api_reply::fail(to_status(job.error()));
-    }
-    co_return api_reply::ok(200, status_json(*job));
+    co_return api_reply::ok(200, status_json(job));
 }
 
 proxy::net::awaitable<api_reply> job_service::events(const auth::principal& who, std::string id) {
-    if (!is_job_id(id)) {
-        co_return job_not_found(id);
-    }
-    auto job = co_await store_.get_job(id, owner_filter(who));
-    if (!job) {
-        co_return job.error().code == store::store_errc::not_found
-            ? job_not_found(id)
-            : api_reply::fail(to_status(job.error()));
+    store::job_record job;
+    if (auto refused = co_await load_visible(who, id, job)) {
+        co_return std::move(*refused);
     }
     auto events = co_await store_.list_events(id);
     if (!events) {

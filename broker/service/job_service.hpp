@@ -85,6 +85,11 @@ public:
 
 private:
     std::optional<std::string> owner_filter(const auth::principal& who) const;
+    /// Loads job `id` into `out` when `who` may see it; otherwise the reply saying why not (404
+    /// for malformed, missing or someone else's ids; the store's error otherwise).
+    proxy::net::awaitable<std::optional<api_reply>> load_visible(const auth::principal& who,
+                                                                 const std::string& id,
+                                                                 store::job_record& out);
 
     store::store& store_;
     proxy::kube_client& karmada_;

@@ -1,4 +1,5 @@
 #include "sim/model/karmada_controller.hpp"
+#include "sim/model/json_access.hpp"
 
 #include "sim/model/federation.hpp"
 #include "sim/model/patch.hpp"
@@ -17,27 +18,6 @@ using nlohmann::json;
 namespace div = propagation::division;
 
 namespace {
-
-const std::string& sget(const json& j, const char* key) {
-    static const std::string empty;
-    if (!j.is_object())
-        return empty;
-    auto it = j.find(key);
-    return it != j.end() && it->is_string() ? it->get_ref<const std::string&>() : empty;
-}
-
-const json& jget(const json& j, const char* key) {
-    static const json null;
-    if (!j.is_object())
-        return null;
-    auto it = j.find(key);
-    return it != j.end() ? *it : null;
-}
-
-std::int64_t iget(const json& j, const char* key, std::int64_t def) {
-    const json& v = jget(j, key);
-    return v.is_number_integer() ? v.get<std::int64_t>() : def;
-}
 
 std::string lower(std::string s) {
     for (auto& c : s)

@@ -1,4 +1,5 @@
 #include "sim/model/member_cluster.hpp"
+#include "sim/model/json_access.hpp"
 
 #include "sim/model/federation.hpp"
 
@@ -17,27 +18,6 @@ namespace {
 /// Pods a workload controller creates or deletes per sync, as kube-controller-manager's
 /// ReplicaSet (burstReplicas) and Job controllers cap it; the rest follows on later ticks.
 constexpr std::size_t burst_replicas = 500;
-
-const std::string& sget(const json& j, const char* key) {
-    static const std::string empty;
-    if (!j.is_object())
-        return empty;
-    auto it = j.find(key);
-    return it != j.end() && it->is_string() ? it->get_ref<const std::string&>() : empty;
-}
-
-const json& jget(const json& j, const char* key) {
-    static const json null;
-    if (!j.is_object())
-        return null;
-    auto it = j.find(key);
-    return it != j.end() ? *it : null;
-}
-
-std::int64_t iget(const json& j, const char* key, std::int64_t def) {
-    const json& v = jget(j, key);
-    return v.is_number_integer() ? v.get<std::int64_t>() : def;
-}
 
 std::string key_of(const std::string& ns, const std::string& name) {
     return ns + "/" + name;
