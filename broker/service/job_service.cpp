@@ -170,6 +170,7 @@ proxy::net::awaitable<api_reply> job_service::submit(const auth::principal& who,
         job.idempotency_key = request.idempotency_key;
         job.request_hash = sha256_hex(job.form.dump());
     }
+    job.create_delay = options_.karmada_timeout;
     auto recorded = co_await store_.reserve_and_record_job(std::move(job), std::move(place));
     if (!recorded) {
         co_return api_reply::fail(to_status(recorded.error()));
@@ -206,6 +207,7 @@ proxy::net::awaitable<api_reply> job_service::submit(const auth::principal& who,
         const auto message = "Karmada objects not created yet (" + created.error().message +
                              "); retrying in the background";
         (void)co_await store_.append_event(record.id, "KarmadaUnavailable", message);
+        (void)co_await store_.make_create_due(record.id);
         record.message = message;
         if (wake_reconciler_) {
             wake_reconciler_();

@@ -5,6 +5,8 @@
 
 #include <pqxx/pqxx>
 
+#include <boost/asio/post.hpp>
+
 #include <algorithm>
 
 namespace broker::store {
@@ -26,6 +28,10 @@ db_pool::db_pool(db_pool_options options)
 
 db_pool::~db_pool() {
     pool_.join();
+}
+
+void db_pool::post(std::function<void()> task) {
+    boost::asio::post(pool_.get_executor(), std::move(task));
 }
 
 db_pool::slot& db_pool::acquire() {

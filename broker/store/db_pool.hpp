@@ -83,6 +83,10 @@ public:
         return out;
     }
 
+    /// Runs `task` on a pool thread; it holds no connection (it may call run_blocking, which
+    /// takes one: there are as many connections as threads).
+    void post(std::function<void()> task);
+
     const db_pool_options& options() const { return options_; }
 
 private:

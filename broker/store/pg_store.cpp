@@ -2,11 +2,13 @@
 
 #include "broker/store/queries.hpp"
 
+#include <openssl/rand.h>
 #include <pqxx/pqxx>
 
 #include <algorithm>
 #include <array>
 #include <cctype>
+#include <stdexcept>
 
 namespace broker::store {
 
@@ -143,17 +145,45 @@ job_event insert_event(pqxx::transaction_base& tx, const std::string& job_id,
 }
 
 /// Records the reservations and the `create` operation of a job that has just been placed.
-store_result<void> record_placed(pqxx::transaction_base& tx, const std::string& job_id,
-                                 const placement_decision& d) {
+/// Checked before anything is written (the store's operations write all or nothing).
+std::optional<store_error> check_reservations(const placement_decision& d) {
     for (const auto& [cluster, amount] : d.reservations) {
         if (amount.gpus < 0 || amount.cpu_milli < 0 || amount.memory_bytes < 0) {
             return make_error(store_errc::invalid, "negative reservation for cluster " + cluster);
         }
+    }
+    return std::nullopt;
+}
+
+void record_placed(pqxx::transaction_base& tx, const std::string& job_id,
+                   const placement_decision& d, std::chrono::milliseconds create_delay) {
+    for (const auto& [cluster, amount] : d.reservations) {
         tx.exec_prepared0(name_of(q::insert_reservation), job_id, cluster, amount.gpus,
                           amount.cpu_milli, amount.memory_bytes);
     }
-    tx.exec_prepared0(name_of(q::insert_outbox), job_id, std::string(to_string(outbox_op::create)));
-    return {};
+    tx.exec_prepared0(name_of(q::insert_create_outbox), job_id,
+                      static_cast<std::int64_t>(create_delay.count()));
+}
+
+/// A version-4 uuid from the system's random source, so that a job id costs no round trip.
+std::string random_uuid() {
+    std::array<unsigned char, 16> b{};
+    if (RAND_bytes(b.data(), static_cast<int>(b.size())) != 1) {
+        throw std::runtime_error("no random bytes for a job id");
+    }
+    b[6] = static_cast<unsigned char>((b[6] & 0x0f) | 0x40);
+    b[8] = static_cast<unsigned char>((b[8] & 0x3f) | 0x80);
+    static constexpr char hex[] = "0123456789abcdef";
+    std::string out;
+    out.reserve(36);
+    for (std::size_t i = 0; i < b.size(); ++i) {
+        if (i == 4 || i == 6 || i == 8 || i == 10) {
+            out += '-';
+        }
+        out += hex[b[i] >> 4];
+        out += hex[b[i] & 15];
+    }
+    return out;
 }
 
 std::string default_reason(const placement_decision& d) {
@@ -244,10 +274,19 @@ std::optional<std::int64_t> decode_continue_token(std::string_view token) {
     return v;
 }
 
-pg_store::pg_store(db_pool_options options)
-    : pool_(std::make_unique<db_pool>(std::move(options))) {}
+namespace {
+// Bounds one group's transaction (and the placement lock's hold) at a few milliseconds.
+constexpr std::size_t max_group_ops = 256;
+}  // namespace
 
-pg_store::~pg_store() = default;
+pg_store::pg_store(db_pool_options options)
+    : pool_(std::make_unique<db_pool>(std::move(options))),
+      group_(std::make_unique<commit_group>(*pool_, max_group_ops)) {}
+
+pg_store::~pg_store() {
+    // The pool's threads may be draining the group: stop them before the group goes.
+    pool_.reset();
+}
 
 asio::awaitable<store_result<void>> pg_store::ping() {
     return pool_->run<void>([](pqxx::connection_base& c) -> store_result<void> {
@@ -259,12 +298,15 @@ asio::awaitable<store_result<void>> pg_store::ping() {
 
 asio::awaitable<store_result<submit_outcome>> pg_store::reserve_and_record_job(new_job job,
                                                                                placement_fn place) {
-    return pool_->run<submit_outcome>(
-        [job = std::move(job),
-         place = std::move(place)](pqxx::connection_base& c) -> store_result<submit_outcome> {
-            pqxx::work tx(c);
-            // Serialises every placement (all broker processes) until COMMIT/ROLLBACK.
-            tx.exec_prepared(name_of(q::reservation_lock));
+    return group_->run<submit_outcome>(
+        [job = std::move(job), place = std::move(place)](
+            pqxx::transaction_base& tx, group_scope& scope) -> store_result<submit_outcome> {
+            if (!scope.reserved) {
+                // Serialises every placement (all broker processes) until COMMIT/ROLLBACK; the
+                // group's later placements see this one's reservations through `scope`.
+                tx.exec_prepared(name_of(q::reservation_lock));
+                scope.reserved = read_outstanding(tx);
+            }
             const bool keyed = !job.idempotency_key.empty();
             if (keyed) {
                 auto rows = tx.exec_prepared(name_of(q::find_idempotency_key), job.owner,
@@ -279,18 +321,17 @@ asio::awaitable<store_result<submit_outcome>> pg_store::reserve_and_record_job(n
                     if (!first) {
                         return make_error(store_errc::internal, "idempotent job vanished");
                     }
-                    tx.commit();
                     return submit_outcome{std::move(*first), true};
                 }
             }
-            const std::string id =
-                job.id.empty() ? tx.exec_prepared1(name_of(q::new_uuid))[0].as<std::string>()
-                               : job.id;
+            const std::string id = job.id.empty() ? random_uuid() : job.id;
             if (!is_uuid(id)) {
                 return make_error(store_errc::invalid, "job id is not a uuid: " + id);
             }
-            const reserved_map reserved = read_outstanding(tx);
-            const placement_decision d = place(id, reserved);
+            const placement_decision d = place(id, *scope.reserved);
+            if (auto bad = check_reservations(d)) {
+                return std::move(*bad);
+            }
             const job_state state = d.placed ? job_state::submitting : job_state::queued;
             std::string manifests_text, placement_text;
             auto row = tx.exec_prepared1(
@@ -302,15 +343,18 @@ asio::awaitable<store_result<submit_outcome>> pg_store::reserve_and_record_job(n
             job_record record = decode_job(row);
             insert_event(tx, id, std::nullopt, state, default_reason(d), d.message);
             if (d.placed) {
-                if (auto r = record_placed(tx, id, d); !r) {
-                    return r.error();
+                record_placed(tx, id, d, job.create_delay);
+                for (const auto& [cluster, amount] : d.reservations) {
+                    auto& total = (*scope.reserved)[cluster];
+                    total.gpus += amount.gpus;
+                    total.cpu_milli += amount.cpu_milli;
+                    total.memory_bytes += amount.memory_bytes;
                 }
             }
             if (keyed) {
                 tx.exec_prepared0(name_of(q::insert_idempotency_key), job.owner,
                                   job.idempotency_key, id, job.request_hash);
             }
-            tx.commit();
             return submit_outcome{std::move(record), false};
         });
 }
@@ -331,6 +375,9 @@ asio::awaitable<store_result<job_record>> pg_store::place_queued_job(std::string
                 "job " + id + " is " + std::string(to_string(job->state)) + ", not Queued");
         }
         const placement_decision d = place(id, read_outstanding(tx));
+        if (auto bad = check_reservations(d)) {
+            return std::move(*bad);
+        }
         if (!d.placed && d.message == job->message) {
             tx.commit();
             return std::move(*job);
@@ -343,9 +390,7 @@ asio::awaitable<store_result<job_record>> pg_store::place_queued_job(std::string
             nullable_json(d.placement, placement_text));
         insert_event(tx, id, job_state::queued, state, default_reason(d), d.message);
         if (d.placed) {
-            if (auto r = record_placed(tx, id, d); !r) {
-                return r.error();
-            }
+            record_placed(tx, id, d, std::chrono::milliseconds(0));
         }
         tx.commit();
         return decode_job(row);
@@ -437,9 +482,9 @@ asio::awaitable<store_result<std::vector<job_record>>> pg_store::list_active_job
 
 asio::awaitable<store_result<job_record>> pg_store::update_status(std::string id,
                                                                   status_update update) {
-    return pool_->run<job_record>([id = std::move(id), update = std::move(update)](
-                                      pqxx::connection_base& c) -> store_result<job_record> {
-        pqxx::work tx(c);
+    return group_->run<job_record>([id = std::move(id), update = std::move(update)](
+                                       pqxx::transaction_base& tx,
+                                       group_scope&) -> store_result<job_record> {
         auto job = find_job(tx, id, std::nullopt, true);
         if (!job) {
             return not_found(id);
@@ -468,8 +513,11 @@ asio::awaitable<store_result<job_record>> pg_store::update_status(std::string id
             if (is_terminal(to)) {
                 tx.exec_prepared0(name_of(q::release_job_reservations), id);
             }
+            if (job->state == job_state::submitting && to == job_state::running) {
+                // The objects exist: the pending create has nothing left to do.
+                tx.exec_prepared0(name_of(q::complete_pending_create), id);
+            }
         }
-        tx.commit();
         return decode_job(row);
     });
 }
@@ -612,6 +660,15 @@ asio::awaitable<store_result<std::vector<outbox_entry>>> pg_store::claim_outbox(
                       [](const outbox_entry& a, const outbox_entry& b) { return a.id < b.id; });
             return out;
         });
+}
+
+asio::awaitable<store_result<void>> pg_store::make_create_due(std::string job_id) {
+    return pool_->run<void>([id = std::move(job_id)](pqxx::connection_base& c) -> store_result<void> {
+        pqxx::work tx(c);
+        tx.exec_prepared0(name_of(q::make_create_due), id);
+        tx.commit();
+        return {};
+    });
 }
 
 asio::awaitable<store_result<void>> pg_store::complete_outbox(std::int64_t entry_id,

@@ -4,6 +4,8 @@
 /// threads and resumes the caller on its own executor.
 ///
 /// Design choices:
+/// - Submissions and status updates are group-committed (commit_group): those arriving while
+///   a transaction commits share the next one and its single WAL flush.
 /// - Reservations are serialised by one transaction-level advisory lock
 ///   (queries::reservation_lock): the placement function sees every committed reservation and
 ///   its own are committed before the next placement starts, whichever broker process runs it.
@@ -14,6 +16,7 @@
 ///
 /// Thread safety: all methods may be called concurrently; see store.hpp.
 
+#include "broker/store/commit_group.hpp"
 #include "broker/store/db_pool.hpp"
 #include "broker/store/store.hpp"
 
@@ -56,6 +59,7 @@ public:
     asio::awaitable<store_result<reserved_map>> outstanding_reservations() override;
     asio::awaitable<store_result<std::vector<outbox_entry>>> claim_outbox(
         std::string worker, std::int32_t limit, std::chrono::milliseconds lease) override;
+    asio::awaitable<store_result<void>> make_create_due(std::string job_id) override;
     asio::awaitable<store_result<void>> complete_outbox(std::int64_t entry_id,
                                                         std::int32_t attempts) override;
     asio::awaitable<store_result<void>> fail_outbox(std::int64_t entry_id, std::int32_t attempts,
@@ -66,8 +70,12 @@ public:
     asio::awaitable<store_result<void>> release_lease(std::string name,
                                                       std::string holder) override;
 
+    /// The group that submissions and status updates commit in (metrics, tests).
+    const commit_group& group() const { return *group_; }
+
 private:
     std::unique_ptr<db_pool> pool_;
+    std::unique_ptr<commit_group> group_;
 };
 
 /// True for the canonical textual form of a uuid (8-4-4-4-12 hex digits).

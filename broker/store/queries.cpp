@@ -111,6 +111,27 @@ const query insert_outbox{
     " WHERE job_id = $1::uuid AND op <> $2 AND claimed_by <> '' AND done_at IS NULL))"
     " ON CONFLICT (job_id, op) WHERE done_at IS NULL DO NOTHING"};
 
+// The create of a job whose submitting request is creating its objects itself: due only after
+// `$2` ms, so the reconciler steps in only if that request does not finish (it died, or Karmada
+// is down). A job recorded by a placement from the queue passes 0.
+const query insert_create_outbox{
+    "insert_create_outbox",
+    "INSERT INTO outbox (job_id, op, next_attempt_at)"
+    " VALUES ($1::uuid, 'create', clock_timestamp() + make_interval(secs => $2::double precision"
+    " / 1000)) ON CONFLICT (job_id, op) WHERE done_at IS NULL DO NOTHING"};
+
+// Done by the submitting request: closes its create unless a worker is executing it right now
+// (that worker closes it; closing it under it would let a delete overtake its create).
+const query complete_pending_create{
+    "complete_pending_create",
+    "UPDATE outbox SET done_at = clock_timestamp() WHERE job_id = $1::uuid AND op = 'create'"
+    " AND done_at IS NULL AND claimed_by = ''"};
+
+const query make_create_due{
+    "make_create_due",
+    "UPDATE outbox SET next_attempt_at = least(next_attempt_at, clock_timestamp())"
+    " WHERE job_id = $1::uuid AND op = 'create' AND done_at IS NULL AND claimed_by = ''"};
+
 const query drop_pending_creates{
     "drop_pending_creates",
     "UPDATE outbox SET done_at = clock_timestamp(), last_error = 'superseded by delete'"
@@ -192,6 +213,9 @@ const std::vector<query>& pooled_queries() {
                                         release_cluster_reservation,
                                         list_reservations,
                                         insert_outbox,
+                                        insert_create_outbox,
+                                        complete_pending_create,
+                                        make_create_due,
                                         drop_pending_creates,
                                         claim_outbox,
                                         complete_outbox,

@@ -53,6 +53,9 @@ extern const query list_reservations;
 
 // Outbox.
 extern const query insert_outbox;
+extern const query insert_create_outbox;
+extern const query complete_pending_create;
+extern const query make_create_due;
 extern const query drop_pending_creates;
 extern const query claim_outbox;
 extern const query complete_outbox;

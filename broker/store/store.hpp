@@ -41,6 +41,10 @@ struct new_job {
     /// Idempotency-Key header and a hash of the request body (both empty: no key).
     std::string idempotency_key;
     std::string request_hash;
+    /// When placed, the outbox `create` becomes due only after this delay: the submitting
+    /// request creates the objects itself and the reconciler takes over only if it does not
+    /// finish (it died, or Karmada is down). Zero: due at once.
+    std::chrono::milliseconds create_delay{0};
 };
 
 /// Outstanding (unreleased) reservations per cluster, summed over every job.
@@ -166,6 +170,9 @@ public:
     /// `lease` (FOR UPDATE SKIP LOCKED: concurrent claimers never get the same entry).
     virtual asio::awaitable<store_result<std::vector<outbox_entry>>> claim_outbox(
         std::string worker, std::int32_t limit, std::chrono::milliseconds lease) = 0;
+
+    /// Makes the job's pending `create` due now (its submitting request gave up on it).
+    virtual asio::awaitable<store_result<void>> make_create_due(std::string job_id) = 0;
 
     /// Marks a claimed entry done. `conflict` if the claim is stale (re-claimed or superseded).
     virtual asio::awaitable<store_result<void>> complete_outbox(std::int64_t entry_id,

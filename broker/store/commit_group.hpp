@@ -1,0 +1,125 @@
+#pragma once
+/// Group commit: short write transactions that arrive while one is being committed wait and are
+/// then run together, in arrival order, inside ONE transaction with one COMMIT (one WAL flush)
+/// for all of them. With `fsync` on, the flush dominates a small write; sharing it is what lets
+/// many concurrent submissions through a database that serialises them anyway (the placement
+/// lock). Each caller still resumes only after its own work is durable.
+///
+/// An operation is a function of (transaction, group_scope) that either returns its result or
+/// returns an error *before writing anything* (so a failed operation leaves nothing behind in
+/// the shared transaction). A database exception aborts the group: transient failures re-run
+/// the whole group (the operations are pure apart from the transaction); any other failure
+/// re-runs each operation in a group of its own, so one bad operation fails only its caller.
+///
+/// Thread safety: `run` may be called concurrently from any thread; completions are posted to
+/// each caller's executor. The group must outlive its pool's pending work (destroy the pool
+/// first: its destructor waits for running tasks).
+
+#include "broker/store/db_pool.hpp"
+#include "broker/store/store.hpp"
+
+#include <boost/asio/associated_executor.hpp>
+#include <boost/asio/async_result.hpp>
+#include <boost/asio/post.hpp>
+
+#include <cstddef>
+#include <deque>
+#include <functional>
+#include <memory>
+#include <mutex>
+#include <optional>
+
+namespace pqxx {
+class transaction_base;
+}
+
+namespace broker::store {
+
+/// What the operations of one group share besides the transaction.
+struct group_scope {
+    /// Outstanding reservations per cluster, read once per group under the placement lock and
+    /// kept current by each placement of the group (see pg_store).
+    std::optional<reserved_map> reserved;
+};
+
+class commit_group {
+public:
+    /// `max_ops` bounds one group (its transaction's length and lock time).
+    commit_group(db_pool& pool, std::size_t max_ops);
+    commit_group(const commit_group&) = delete;
+    commit_group& operator=(const commit_group&) = delete;
+
+    template <class T>
+    using body_fn = std::function<store_result<T>(pqxx::transaction_base&, group_scope&)>;
+
+    /// Runs `body` in the next group and completes with its result once that group committed
+    /// (or with the error that stopped it).
+    template <class T>
+    boost::asio::awaitable<store_result<T>> run(body_fn<T> body) {
+        auto op = std::make_shared<typed_op<T>>(std::move(body));
+        // Not a coroutine (see db_pool::run): the operation is handed over here and the
+        // awaitable of its completion is returned.
+        return boost::asio::async_initiate<const boost::asio::use_awaitable_t<>&,
+                                           void(store_result<T>)>(
+            [this, op](auto handler) {
+                auto executor = boost::asio::get_associated_executor(handler);
+                auto shared = std::make_shared<decltype(handler)>(std::move(handler));
+                op->complete = [executor, shared](store_result<T> r) {
+                    boost::asio::post(executor, [shared, r = std::move(r)]() mutable {
+                        std::move (*shared)(std::move(r));
+                    });
+                };
+                submit(op);
+            },
+            boost::asio::use_awaitable);
+    }
+
+    /// Groups committed so far and operations in them (for metrics and tests).
+    std::size_t groups_committed() const;
+    std::size_t ops_committed() const;
+
+private:
+    struct op_base {
+        virtual ~op_base() = default;
+        /// Runs the operation; an error result means nothing was written.
+        virtual std::optional<store_error> execute(pqxx::transaction_base& tx,
+                                                   group_scope& scope) = 0;
+        /// Delivers the stored result (after COMMIT) or `error` (group failed).
+        virtual void finish(std::optional<store_error> error) = 0;
+    };
+
+    template <class T>
+    struct typed_op final : op_base {
+        explicit typed_op(body_fn<T> b) : body(std::move(b)) {}
+        std::optional<store_error> execute(pqxx::transaction_base& tx, group_scope& scope) override {
+            result.emplace(body(tx, scope));
+            return result->has_value() ? std::nullopt : std::optional(result->error());
+        }
+        void finish(std::optional<store_error> error) override {
+            if (error) {
+                complete(std::move(*error));
+            } else {
+                complete(std::move(*result));
+            }
+        }
+        body_fn<T> body;
+        std::optional<store_result<T>> result;
+        std::function<void(store_result<T>)> complete;
+    };
+
+    void submit(std::shared_ptr<op_base> op);
+    /// Runs groups on a pool thread until the queue is empty.
+    void drain();
+    /// One transaction for `ops`; returns the error that aborted it, if any.
+    std::optional<store_error> run_group(const std::vector<std::shared_ptr<op_base>>& ops);
+
+    db_pool& pool_;
+    const std::size_t max_ops_;
+    mutable std::mutex mutex_;
+    std::deque<std::shared_ptr<op_base>> queue_;
+    bool draining_ = false;
+    std::size_t groups_ = 0;
+    std::size_t ops_ = 0;
+};
+
+}  // namespace broker::store
