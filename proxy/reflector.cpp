@@ -78,8 +78,9 @@ struct reflector::state {
 
     void publish(const std::vector<cache_change>& changes)
     {
-        auto snapshot = std::make_shared<const object_cache>(working);
-        {
+        std::shared_ptr<const object_cache> snapshot;
+        if (options.publish_snapshots) {
+            snapshot = std::make_shared<const object_cache>(working);
             std::lock_guard lock(mu);
             published = snapshot;
         }

@@ -58,6 +58,10 @@ struct reflector_options {
                              .max_delay = std::chrono::seconds(30),
                              .max_retry_after = std::chrono::seconds(30)};
     std::uint64_t seed = 0;  ///< jitter seed for the relist backoff
+    /// False: no snapshot is made on a change (copying the cache is O(size) per event);
+    /// `snapshot()` stays empty and handlers get a null cache. For large collections that are
+    /// consumed only through the change handler.
+    bool publish_snapshots = true;
 };
 
 struct reflector_stats {

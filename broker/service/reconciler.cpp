@@ -3,6 +3,7 @@
 #include "broker/service/karmada_objects.hpp"
 #include "propagation/form/job_form.hpp"
 #include "propagation/status/job_status.hpp"
+#include "proxy/reflector.hpp"
 
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/as_tuple.hpp>
@@ -12,6 +13,8 @@
 #include <spdlog/spdlog.h>
 
 #include <atomic>
+#include <map>
+#include <mutex>
 
 namespace broker::service {
 namespace {
@@ -24,7 +27,21 @@ namespace status = propagation::status;
 constexpr std::string_view lease_name = "reconciler";
 constexpr std::int32_t outbox_batch = 32;
 constexpr std::int32_t queue_batch = 100;
-constexpr std::int32_t status_batch = 500;
+// Jobs looked up per query, and status updates in flight at once (they group-commit).
+constexpr std::size_t status_lookup_batch = 500;
+constexpr std::size_t status_updates_in_flight = 64;
+// A binding seen while its job is still Submitting is retried for this many passes.
+constexpr int binding_retry_passes = 30;
+
+constexpr std::string_view bindings_path = "/apis/work.karmada.io/v1alpha2/resourcebindings";
+
+/// The ResourceBinding's own path (as binding_path() derives it from a job's manifests).
+std::string path_of_binding(const json& binding) {
+    const auto& meta = binding.value("metadata", json::object());
+    return std::string(bindings_path.substr(0, bindings_path.rfind('/'))) + "/namespaces/" +
+           meta.value("namespace", std::string()) + "/resourcebindings/" +
+           meta.value("name", std::string());
+}
 
 std::optional<form::job_type> job_type_of(std::string_view name) {
     for (auto t : {form::job_type::job, form::job_type::pytorch, form::job_type::ray,
@@ -83,6 +100,18 @@ struct reconciler::state : std::enable_shared_from_this<reconciler::state> {
     std::chrono::steady_clock::time_point next_queue{};
     std::chrono::steady_clock::time_point next_status{};
 
+    /// ResourceBindings that changed since the last status pass, by binding path; written by
+    /// the bindings watch (on the client's strand), taken by the status pass.
+    struct changed_binding {
+        proxy::object_ptr object;
+        bool deleted = false;
+        int retries = 0;
+    };
+    std::mutex changed_mu;
+    std::map<std::string, changed_binding> changed;
+    /// Watches every ResourceBinding while this process leads (the status source, §9).
+    std::unique_ptr<proxy::reflector> bindings;
+
     state(asio::any_io_executor ex, store::store& s, proxy::kube_client& k,
           proxy::member_registry& m, job_service& j, reconciler_options o,
           std::shared_ptr<server::metrics_registry> mr)
@@ -113,6 +142,11 @@ struct reconciler::state : std::enable_shared_from_this<reconciler::state> {
                              held ? "acquired" : "lost", lease ? lease->holder : "unknown");
             }
             leader = held;
+            if (held && !bindings && !stopping) {
+                start_bindings_watch();
+            } else if (!held && bindings) {
+                stop_bindings_watch();
+            }
             if (held && !stopping) {
                 co_await drain_outbox();
                 const auto now = std::chrono::steady_clock::now();
@@ -133,6 +167,7 @@ struct reconciler::state : std::enable_shared_from_this<reconciler::state> {
             timer.expires_after(wait);
             co_await timer.async_wait(asio::as_tuple(asio::use_awaitable));
         }
+        stop_bindings_watch();
         if (leader) {
             (void)co_await store.release_lease(std::string(lease_name), options.instance_id);
             leader = false;
@@ -245,36 +280,124 @@ struct reconciler::state : std::enable_shared_from_this<reconciler::state> {
         }
     }
 
-    asio::awaitable<void> refresh_status() {
-        auto active = co_await store.list_active_jobs(status_batch);
-        if (!active) {
-            co_return;
+    void start_bindings_watch() {
+        proxy::reflector_options o;
+        o.path = std::string(bindings_path);
+        o.list_call.timeout = options.karmada_timeout;
+        // Thousands of bindings: the handler consumes changes, nobody reads a snapshot.
+        o.publish_snapshots = false;
+        std::weak_ptr<state> weak = weak_from_this();
+        bindings = std::make_unique<proxy::reflector>(
+            karmada, std::move(o),
+            [weak](const std::vector<proxy::cache_change>& changes,
+                   const std::shared_ptr<const proxy::object_cache>&) {
+                auto self = weak.lock();
+                if (!self) {
+                    return;
+                }
+                std::lock_guard lock(self->changed_mu);
+                for (const auto& c : changes) {
+                    if (!c.object) {
+                        continue;
+                    }
+                    self->changed[path_of_binding(*c.object)] =
+                        changed_binding{c.object, c.type == proxy::change_type::deleted, 0};
+                }
+            });
+        bindings->start();
+    }
+
+    void stop_bindings_watch() {
+        if (bindings) {
+            bindings->stop();
+            bindings.reset();
         }
-        for (const auto& job : *active) {
-            if (stopping) {
-                co_return;
+        std::lock_guard lock(changed_mu);
+        changed.clear();
+    }
+
+    /// Derives the state of every job whose ResourceBinding changed since the last pass.
+    asio::awaitable<void> refresh_status() {
+        std::map<std::string, changed_binding> batch;
+        {
+            std::lock_guard lock(changed_mu);
+            batch.swap(changed);
+        }
+        std::vector<std::pair<store::job_record, changed_binding>> work;
+        std::map<std::string, changed_binding> retry;
+        auto it = batch.begin();
+        while (it != batch.end() && !stopping) {
+            std::vector<store::workload_name> names;
+            std::map<std::string, changed_binding*> by_path;
+            for (; it != batch.end() && names.size() < status_lookup_batch; ++it) {
+                const auto& resource = it->second.object->value("spec", json::object())
+                                           .value("resource", json::object());
+                names.push_back({resource.value("namespace", std::string()),
+                                 resource.value("name", std::string())});
+                by_path[it->first] = &it->second;
             }
-            if (job.state != store::job_state::running) {
+            auto jobs_found = co_await store.find_active_jobs(std::move(names));
+            if (!jobs_found) {
+                count("broker_reconciler_errors_total", "find_active_jobs");
+                for (auto& [path, c] : by_path) {
+                    retry.emplace(path, std::move(*c));
+                }
                 continue;
             }
-            co_await refresh_one(job);
+            for (auto& job : *jobs_found) {
+                auto found = by_path.find(binding_path(job.manifests));
+                if (found == by_path.end()) {
+                    continue;  // a namesake of another kind
+                }
+                if (job.state == store::job_state::submitting) {
+                    // Its request has not recorded Running yet: look again next pass.
+                    if (++found->second->retries < binding_retry_passes) {
+                        retry.emplace(found->first, *found->second);
+                    }
+                    continue;
+                }
+                work.emplace_back(std::move(job), *found->second);
+            }
+        }
+        if (!retry.empty()) {
+            std::lock_guard lock(changed_mu);
+            for (auto& [path, c] : retry) {
+                changed.emplace(path, std::move(c));  // a newer change wins
+            }
+        }
+        // Updates group-commit in the store: keep many in flight instead of one at a time.
+        std::size_t next = 0;
+        std::size_t running_count = 0;
+        asio::steady_timer all_done(strand, std::chrono::steady_clock::time_point::max());
+        auto self = shared_from_this();
+        while (next < work.size() || running_count > 0) {
+            while (next < work.size() && running_count < status_updates_in_flight && !stopping) {
+                ++running_count;
+                auto* item = &work[next++];
+                asio::co_spawn(
+                    strand,
+                    [self, item]() -> asio::awaitable<void> {
+                        json doc;
+                        if (!item->second.deleted) {
+                            doc = *item->second.object;
+                        }
+                        co_await self->apply_binding(item->first, doc);
+                    },
+                    [&running_count, &all_done](std::exception_ptr) {
+                        --running_count;
+                        all_done.cancel();
+                    });
+            }
+            if (running_count == 0) {
+                break;
+            }
+            co_await all_done.async_wait(asio::as_tuple(asio::use_awaitable));
         }
     }
 
-    asio::awaitable<void> refresh_one(const store::job_record& job) {
+    asio::awaitable<void> apply_binding(const store::job_record& job, const json& binding_doc) {
         const auto type = job_type_of(job.job_type);
-        const auto path = binding_path(job.manifests);
-        if (!type || path.empty()) {
-            co_return;
-        }
-        proxy::call_options call;
-        call.timeout = options.karmada_timeout;
-        auto binding = co_await karmada.get(path, call);
-        json binding_doc;
-        if (binding) {
-            binding_doc = std::move(binding->body);
-        } else if (!binding.error().not_found()) {
-            count("broker_karmada_errors_total", "get_binding");
+        if (!type) {
             co_return;
         }
         const auto derived = status::derive(*type, binding_doc, planned_clusters(job));

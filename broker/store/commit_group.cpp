@@ -50,7 +50,13 @@ void commit_group::drain() {
             // Something in the group is bad for the database (a constraint, a statement
             // timeout): find out whose by running each alone.
             for (const auto& op : ops) {
-                op->finish(run_group({op}));
+                auto alone = run_group({op});
+                if (!alone) {
+                    std::lock_guard lock(mutex_);
+                    ++groups_;
+                    ++ops_;
+                }
+                op->finish(std::move(alone));
             }
             continue;
         }

@@ -97,6 +97,10 @@ CREATE TABLE leader_leases (
     expires_at timestamptz NOT NULL
 );
 )sql"},
+        {6, "active jobs by workload name", R"sql(
+CREATE INDEX jobs_active_workload ON jobs (namespace, name)
+    WHERE state IN ('Submitting', 'Running');
+)sql"},
     };
     return list;
 }

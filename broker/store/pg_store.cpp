@@ -165,6 +165,26 @@ void record_placed(pqxx::transaction_base& tx, const std::string& job_id,
                       static_cast<std::int64_t>(create_delay.count()));
 }
 
+/// A PostgreSQL array literal of text values, every element quoted.
+std::string text_array(const std::vector<std::string_view>& values) {
+    std::string out = "{";
+    for (const auto& v : values) {
+        if (out.size() > 1) {
+            out += ',';
+        }
+        out += '"';
+        for (char ch : v) {
+            if (ch == '"' || ch == '\\') {
+                out += '\\';
+            }
+            out += ch;
+        }
+        out += '"';
+    }
+    out += '}';
+    return out;
+}
+
 /// A version-4 uuid from the system's random source, so that a job id costs no round trip.
 std::string random_uuid() {
     std::array<unsigned char, 16> b{};
@@ -473,6 +493,30 @@ asio::awaitable<store_result<std::vector<job_record>>> pg_store::list_active_job
             std::vector<job_record> out;
             for (const auto& r :
                  tx.exec_prepared(name_of(q::list_active_jobs), std::clamp(limit, 1, 10000))) {
+                out.push_back(decode_job(r));
+            }
+            tx.commit();
+            return out;
+        });
+}
+
+asio::awaitable<store_result<std::vector<job_record>>> pg_store::find_active_jobs(
+    std::vector<workload_name> names) {
+    if (names.size() > 1000) {
+        names.resize(1000);
+    }
+    return pool_->run<std::vector<job_record>>(
+        [names = std::move(names)](pqxx::connection_base& c)
+            -> store_result<std::vector<job_record>> {
+            std::vector<std::string_view> namespaces, workloads;
+            for (const auto& n : names) {
+                namespaces.push_back(n.namespace_);
+                workloads.push_back(n.name);
+            }
+            pqxx::work tx(c);
+            std::vector<job_record> out;
+            for (const auto& r : tx.exec_prepared(name_of(q::find_active_jobs),
+                                                  text_array(namespaces), text_array(workloads))) {
                 out.push_back(decode_job(r));
             }
             tx.commit();

@@ -45,6 +45,8 @@ public:
                                                       std::string continue_token) override;
     asio::awaitable<store_result<std::vector<job_record>>> list_active_jobs(
         std::int32_t limit) override;
+    asio::awaitable<store_result<std::vector<job_record>>> find_active_jobs(
+        std::vector<workload_name> names) override;
     asio::awaitable<store_result<job_record>> update_status(std::string id,
                                                             status_update update) override;
     asio::awaitable<store_result<job_record>> cancel_job(std::string id, std::string reason,

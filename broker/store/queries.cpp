@@ -58,6 +58,14 @@ const query list_active_jobs{
     "SELECT " BROKER_JOB_COLUMNS
     " FROM jobs WHERE state IN ('Submitting', 'Running') ORDER BY seq LIMIT $1"};
 
+// The status loop's lookup from ResourceBindings (spec.resource namespace + name) to jobs;
+// $1 and $2 are parallel text arrays.
+const query find_active_jobs{
+    "find_active_jobs",
+    "SELECT " BROKER_JOB_COLUMNS
+    " FROM jobs WHERE state IN ('Submitting', 'Running') AND (namespace, name) IN"
+    " (SELECT * FROM unnest($1::text[], $2::text[])) ORDER BY seq"};
+
 const query update_job_status{
     "update_job_status",
     "UPDATE jobs SET state = $2, message = $3, cluster_status = $4::jsonb,"
@@ -203,6 +211,7 @@ const std::vector<query>& pooled_queries() {
                                         list_jobs,
                                         list_queued_jobs,
                                         list_active_jobs,
+                                        find_active_jobs,
                                         update_job_status,
                                         update_job_placement,
                                         insert_event,

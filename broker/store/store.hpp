@@ -81,6 +81,12 @@ struct job_filter {
     std::optional<std::string> owner;  ///< set unless the caller is an admin
 };
 
+/// A workload by namespace and name: what a ResourceBinding's `spec.resource` names.
+struct workload_name {
+    std::string namespace_;
+    std::string name;
+};
+
 struct job_page {
     std::vector<job_record> items;  ///< newest first
     std::string continue_token;     ///< empty on the last page
@@ -135,6 +141,11 @@ public:
     /// Jobs in Submitting or Running (for the status loop), oldest first.
     virtual asio::awaitable<store_result<std::vector<job_record>>> list_active_jobs(
         std::int32_t limit) = 0;
+
+    /// Submitting and Running jobs whose workload is one of `names` (at most 1,000), oldest
+    /// first.
+    virtual asio::awaitable<store_result<std::vector<job_record>>> find_active_jobs(
+        std::vector<workload_name> names) = 0;
 
     /// Applies `update`; a transition not allowed by `is_allowed_transition` is `conflict`. On
     /// entering a terminal state the job's reservations are released.

@@ -3,6 +3,7 @@
 #include <pqxx/pqxx>
 
 #include <atomic>
+#include <future>
 #include <mutex>
 #include <set>
 #include <thread>
@@ -206,6 +207,124 @@ TEST_F(pg_store_test, sixteen_threads_times_ten_submissions_never_overbook_fifty
     ASSERT_TRUE(page);
     EXPECT_EQ(page->items.size(), static_cast<std::size_t>(threads * per_thread - 50));
     EXPECT_EQ(page->items.front().message, "no cluster has 1 free GPUs");
+}
+
+/// Submits `places.size()` jobs at once from one io_context; the first placement waits until
+/// every submission has been handed to the store, so the others queue while the first group is
+/// open. Returns each submission's result, in order.
+std::vector<store_result<submit_outcome>> submit_burst(pg_store& s, const std::string& ns,
+                                                       std::vector<placement_fn> places) {
+    boost::asio::io_context ctx;
+    std::promise<void> all_queued;
+    auto queued = all_queued.get_future().share();
+    places[0] = [queued, inner = places[0]](const std::string& id, const reserved_map& r) {
+        queued.wait();
+        return inner(id, r);
+    };
+    std::vector<std::future<store_result<submit_outcome>>> futures;
+    for (std::size_t i = 0; i < places.size(); ++i) {
+        futures.push_back(boost::asio::co_spawn(
+            ctx, s.reserve_and_record_job(make_job("group", "g-" + std::to_string(i), ns),
+                                          std::move(places[i])),
+            boost::asio::use_future));
+    }
+    // Runs after every coroutine above reached its co_await (handlers run in post order).
+    boost::asio::post(ctx, [&] { all_queued.set_value(); });
+    ctx.run();
+    std::vector<store_result<submit_outcome>> out;
+    for (auto& f : futures) {
+        out.push_back(f.get());
+    }
+    return out;
+}
+
+TEST_F(pg_store_test, submissions_arriving_together_commit_in_two_groups_and_a_bad_one_fails_alone) {
+    auto s = make_store(4);
+    constexpr std::size_t count = 64;
+    std::vector<placement_fn> places(count, place_gpus({{"c1", 100000}}, 1));
+    places[7] = [](const std::string&, const reserved_map&) {
+        placement_decision d;
+        d.placed = true;
+        d.reservations["c1"] = resources{-1, 0, 0};
+        return d;
+    };
+    auto results = submit_burst(*s, "group-a", std::move(places));
+    std::set<std::string> ids;
+    for (std::size_t i = 0; i < count; ++i) {
+        if (i == 7) {
+            ASSERT_FALSE(results[i]);
+            EXPECT_EQ(results[i].error().code, store_errc::invalid);
+            continue;
+        }
+        ASSERT_TRUE(results[i]) << i << ": " << results[i].error().message;
+        EXPECT_EQ(results[i]->job.state, job_state::submitting);
+        ids.insert(results[i]->job.id);
+    }
+    EXPECT_EQ(ids.size(), count - 1);
+    // The first group holds what had arrived when it started; everything else, one more.
+    EXPECT_LE(s->group().groups_committed(), 2u);
+    EXPECT_EQ(s->group().ops_committed(), count);
+    job_filter mine;
+    mine.namespace_ = "group-a";
+    auto page = run_sync(s->list_jobs(mine, 1000, ""));
+    ASSERT_TRUE(page);
+    EXPECT_EQ(page->items.size(), count - 1);
+}
+
+TEST_F(pg_store_test, an_exception_in_one_submission_fails_only_that_submission_of_its_group) {
+    auto s = make_store(4);
+    constexpr std::size_t count = 16;
+    std::vector<placement_fn> places(count, place_gpus({{"c1", 100000}}, 1));
+    // A placement function must not throw; if one does, only its own caller fails.
+    places[9] = [](const std::string&, const reserved_map&) -> placement_decision {
+        throw std::runtime_error("placement bug");
+    };
+    auto results = submit_burst(*s, "group-b", std::move(places));
+    for (std::size_t i = 0; i < count; ++i) {
+        if (i == 9) {
+            ASSERT_FALSE(results[i]);
+            EXPECT_EQ(results[i].error().code, store_errc::internal);
+        } else {
+            EXPECT_TRUE(results[i]) << i << ": " << results[i].error().message;
+        }
+    }
+    job_filter mine;
+    mine.namespace_ = "group-b";
+    auto page = run_sync(s->list_jobs(mine, 1000, ""));
+    ASSERT_TRUE(page);
+    EXPECT_EQ(page->items.size(), count - 1);
+}
+
+TEST_F(pg_store_test, create_of_a_submitting_request_is_due_late_and_closed_when_the_job_runs) {
+    auto s = make_store();
+    auto later = make_job("ivy", "late-create", "late");
+    later.create_delay = std::chrono::minutes(10);
+    auto a = run_sync(s->reserve_and_record_job(later, place_gpus({{"c1", 100000}}, 1)));
+    later.name = "late-create-2";
+    auto b = run_sync(s->reserve_and_record_job(later, place_gpus({{"c1", 100000}}, 1)));
+    ASSERT_TRUE(a);
+    ASSERT_TRUE(b);
+    auto claimed_ids = [&] {
+        std::set<std::string> out;
+        auto r = run_sync(s->claim_outbox("w", 1000, std::chrono::minutes(5)));
+        EXPECT_TRUE(r);
+        if (r) {
+            for (const auto& e : *r) {
+                out.insert(e.job_id);
+            }
+        }
+        return out;
+    };
+    auto first = claimed_ids();
+    EXPECT_EQ(first.count(a->job.id), 0u);
+    EXPECT_EQ(first.count(b->job.id), 0u);
+    // a: its request created the objects; b: its request gave up and hands the create over.
+    ASSERT_TRUE(run_sync(s->update_status(a->job.id, to_state(job_state::running, "Propagated"))));
+    ASSERT_TRUE(run_sync(s->make_create_due(a->job.id)));
+    ASSERT_TRUE(run_sync(s->make_create_due(b->job.id)));
+    auto second = claimed_ids();
+    EXPECT_EQ(second.count(a->job.id), 0u);
+    EXPECT_EQ(second.count(b->job.id), 1u);
 }
 
 TEST_F(pg_store_test, idempotency_key_replays_same_body_and_rejects_other_body) {
