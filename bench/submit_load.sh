@@ -3,7 +3,8 @@
 # three large GPU clusters on loopback (bench/submit_fedsim.yaml), one `broker serve`, then
 #   1. pgbench: the raw single-row INSERT rate of the same server (1 and 64 clients), for scale;
 #   2. wrk: POST /api/v1/jobs from 64 concurrent connections for DURATION seconds (every job is
-#      placed, recorded durably with its reservation, and created in Karmada before the 201);
+#      placed, recorded durably with its reservation, and created in Karmada before the 201;
+#      writes arriving together share one commit: the run prints how many per commit);
 #   3. broker RSS when idle and with 1,000 open client connections.
 # Everything it starts is stopped on exit.
 #
@@ -77,6 +78,8 @@ wrk -t2 -c"$connections" -d"${duration}s" --timeout 10s -s "$root/bench/submit_w
 jobs=$(psql "$db" -Atc "SELECT count(*) FROM jobs")
 states=$(psql "$db" -Atc "SELECT string_agg(state || '=' || n, ' ') FROM (SELECT state, count(*) n FROM jobs GROUP BY state) s")
 echo "  jobs recorded: $jobs ($states)"
+curl -s "$url/metrics" | awk '/^broker_store_commit_groups_total/ {g=$2} /^broker_store_grouped_writes_total/ {w=$2}
+  END {if (g > 0) printf "  group commit: %d writes in %d transactions (%.1f per commit)\n", w, g, w / g}'
 echo "== broker RSS after the load: $(rss_kib $broker_pid) KiB"
 
 python3 - "$url" "$broker_pid" <<'EOF'

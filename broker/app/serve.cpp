@@ -212,9 +212,16 @@ int run_serve(const std::vector<std::string>& args) {
         return members.synced() ? std::string() : "the member clusters have not been listed yet";
     };
     routes::add_health_routes(*router, checks, metrics,
-                              [&reconciler]() -> asio::awaitable<std::string> {
+                              [&reconciler, &store]() -> asio::awaitable<std::string> {
+                                  const auto& group = store.group();
                                   co_return "# TYPE broker_leader gauge\nbroker_leader " +
-                                      std::string(reconciler->is_leader() ? "1" : "0") + "\n";
+                                      std::string(reconciler->is_leader() ? "1" : "0") +
+                                      "\n# TYPE broker_store_commit_groups_total counter\n"
+                                      "broker_store_commit_groups_total " +
+                                      std::to_string(group.groups_committed()) +
+                                      "\n# TYPE broker_store_grouped_writes_total counter\n"
+                                      "broker_store_grouped_writes_total " +
+                                      std::to_string(group.ops_committed()) + "\n";
                               });
 
     server::server_options server_options;
