@@ -2,6 +2,7 @@
 # Submission load run (not a test; prints figures): a durable PostgreSQL (fsync on), fedsim with
 # three large GPU clusters on loopback (bench/submit_fedsim.yaml), one `broker serve`, then
 #   1. pgbench: the raw single-row INSERT rate of the same server (1 and 64 clients), for scale;
+#      then, when built (BROKER_BUILD_BENCH), bench/store_bench: the store's submission path alone;
 #   2. wrk: POST /api/v1/jobs from 64 concurrent connections for DURATION seconds (every job is
 #      placed, recorded durably with its reservation, and created in Karmada before the 201;
 #      writes arriving together share one commit: the run prints how many per commit);
@@ -55,6 +56,12 @@ for c in 1 "$connections"; do
 done
 
 "$build/broker" migrate --database-url "$db" >/dev/null
+if [ -x "$build/bench/store_bench" ]; then
+  echo "== the store alone (no HTTP, no Karmada): submissions/s with 64 in flight vs 64-connection INSERTs"
+  BENCH_DATABASE_URL="$db" "$build/bench/store_bench" 2>/dev/null |
+    awk '/^(store|single)/ {printf "  %-36s", $1; for (i = 2; i <= NF; ++i) if ($i ~ /=/) printf " %s", $i; print ""}'
+  psql "$db" -qc "DELETE FROM jobs WHERE namespace = 'bench'; DROP TABLE IF EXISTS bench_store_rows" >/dev/null
+fi
 "$build/fedsim" --listen 127.0.0.1:0 --config "$root/bench/submit_fedsim.yaml" \
   --kubeconfig-out "$state/karmada.kubeconfig" >"$state/fedsim.log" 2>&1 &
 pids+=($!)
