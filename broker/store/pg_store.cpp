@@ -485,21 +485,6 @@ asio::awaitable<store_result<job_page>> pg_store::list_jobs(job_filter filter, s
         });
 }
 
-asio::awaitable<store_result<std::vector<job_record>>> pg_store::list_active_jobs(
-    std::int32_t limit) {
-    return pool_->run<std::vector<job_record>>(
-        [limit](pqxx::connection_base& c) -> store_result<std::vector<job_record>> {
-            pqxx::work tx(c);
-            std::vector<job_record> out;
-            for (const auto& r :
-                 tx.exec_prepared(name_of(q::list_active_jobs), std::clamp(limit, 1, 10000))) {
-                out.push_back(decode_job(r));
-            }
-            tx.commit();
-            return out;
-        });
-}
-
 asio::awaitable<store_result<std::vector<job_record>>> pg_store::find_active_jobs(
     std::vector<workload_name> names) {
     if (names.size() > 1000) {

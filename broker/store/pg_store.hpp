@@ -43,8 +43,6 @@ public:
                                                       std::optional<std::string> owner) override;
     asio::awaitable<store_result<job_page>> list_jobs(job_filter filter, std::int32_t limit,
                                                       std::string continue_token) override;
-    asio::awaitable<store_result<std::vector<job_record>>> list_active_jobs(
-        std::int32_t limit) override;
     asio::awaitable<store_result<std::vector<job_record>>> find_active_jobs(
         std::vector<workload_name> names) override;
     asio::awaitable<store_result<job_record>> update_status(std::string id,

@@ -53,11 +53,6 @@ const query list_queued_jobs{
     "list_queued_jobs", "SELECT " BROKER_JOB_COLUMNS
                         " FROM jobs WHERE state = 'Queued' ORDER BY priority DESC, seq LIMIT $1"};
 
-const query list_active_jobs{
-    "list_active_jobs",
-    "SELECT " BROKER_JOB_COLUMNS
-    " FROM jobs WHERE state IN ('Submitting', 'Running') ORDER BY seq LIMIT $1"};
-
 // The status loop's lookup from ResourceBindings (spec.resource namespace + name) to jobs;
 // $1 and $2 are parallel text arrays.
 const query find_active_jobs{
@@ -210,7 +205,6 @@ const std::vector<query>& pooled_queries() {
                                         get_job_for_update,
                                         list_jobs,
                                         list_queued_jobs,
-                                        list_active_jobs,
                                         find_active_jobs,
                                         update_job_status,
                                         update_job_placement,

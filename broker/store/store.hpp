@@ -138,9 +138,6 @@ public:
     virtual asio::awaitable<store_result<job_page>> list_jobs(job_filter filter, std::int32_t limit,
                                                               std::string continue_token) = 0;
 
-    /// Jobs in Submitting or Running (for the status loop), oldest first.
-    virtual asio::awaitable<store_result<std::vector<job_record>>> list_active_jobs(
-        std::int32_t limit) = 0;
 
     /// Submitting and Running jobs whose workload is one of `names` (at most 1,000), oldest
     /// first.
