@@ -189,6 +189,8 @@ int run_serve(const std::vector<std::string>& args) {
     rec.backoff_initial = cfg->reconcile.backoff_initial;
     rec.backoff_max = cfg->reconcile.backoff_max;
     rec.lease_ttl = cfg->reconcile.lease_ttl;
+    rec.lease_renew_interval = cfg->reconcile.lease_renew_interval;
+    rec.karmada_timeout = job_options.karmada_timeout;
     reconciler = std::make_unique<service::reconciler>(io.get_executor(), store, *karmada,
                                                        members, jobs, rec, metrics);
     // New capacity may let Queued jobs run: try them at once.

@@ -12,6 +12,7 @@
 #include <boost/asio/use_awaitable.hpp>
 #include <spdlog/spdlog.h>
 
+#include <algorithm>
 #include <atomic>
 #include <map>
 #include <mutex>
@@ -163,7 +164,8 @@ struct reconciler::state : std::enable_shared_from_this<reconciler::state> {
                 break;
             }
             // The lease is renewed well inside its lifetime; wake() cuts the wait short.
-            const auto wait = std::min(options.outbox_interval, options.lease_ttl / 3);
+            const auto wait = std::min({options.outbox_interval, options.lease_renew_interval,
+                                        options.lease_ttl / 3});
             timer.expires_after(wait);
             co_await timer.async_wait(asio::as_tuple(asio::use_awaitable));
         }

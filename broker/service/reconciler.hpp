@@ -38,6 +38,9 @@ struct reconciler_options {
     std::chrono::milliseconds backoff_initial{500};
     std::chrono::milliseconds backoff_max{30000};
     std::chrono::milliseconds lease_ttl{15000};
+    /// The lease is renewed at least this often (each pass renews it; idle passes are spaced by
+    /// min(outbox_interval, lease_renew_interval)).
+    std::chrono::milliseconds lease_renew_interval{5000};
     std::chrono::milliseconds karmada_timeout{10000};
 };
 
