@@ -166,7 +166,8 @@ void record_placed(pqxx::transaction_base& tx, const std::string& job_id,
 }
 
 /// A PostgreSQL array literal of text values, every element quoted.
-std::string text_array(const std::vector<std::string_view>& values) {
+template <class Text>
+std::string text_array(const std::vector<Text>& values) {
     std::string out = "{";
     for (const auto& v : values) {
         if (out.size() > 1) {
@@ -353,28 +354,33 @@ asio::awaitable<store_result<submit_outcome>> pg_store::reserve_and_record_job(n
                 return std::move(*bad);
             }
             const job_state state = d.placed ? job_state::submitting : job_state::queued;
-            std::string manifests_text, placement_text;
-            auto row = tx.exec_prepared1(
-                name_of(q::insert_job), id, job.owner, job.name, job.namespace_, job.job_type,
-                dump(job.form),
-                nullable_json(d.placed ? d.manifests : nlohmann::json(), manifests_text),
-                nullable_json(d.placement, placement_text), std::string(to_string(state)),
-                d.message, job.priority);
-            job_record record = decode_job(row);
-            insert_event(tx, id, std::nullopt, state, default_reason(d), d.message);
+            std::vector<std::string> clusters, gpus, cpu, memory;
             if (d.placed) {
-                record_placed(tx, id, d, job.create_delay);
                 for (const auto& [cluster, amount] : d.reservations) {
+                    clusters.push_back(cluster);
+                    gpus.push_back(std::to_string(amount.gpus));
+                    cpu.push_back(std::to_string(amount.cpu_milli));
+                    memory.push_back(std::to_string(amount.memory_bytes));
                     auto& total = (*scope.reserved)[cluster];
                     total.gpus += amount.gpus;
                     total.cpu_milli += amount.cpu_milli;
                     total.memory_bytes += amount.memory_bytes;
                 }
             }
-            if (keyed) {
-                tx.exec_prepared0(name_of(q::insert_idempotency_key), job.owner,
-                                  job.idempotency_key, id, job.request_hash);
-            }
+            const std::optional<std::string> delay =
+                d.placed ? std::optional(std::to_string(job.create_delay.count())) : std::nullopt;
+            const std::optional<std::string> key =
+                keyed ? std::optional(job.idempotency_key) : std::nullopt;
+            std::string manifests_text, placement_text;
+            auto row = tx.exec_prepared1(
+                name_of(q::record_new_job), id, job.owner, job.name, job.namespace_, job.job_type,
+                dump(job.form),
+                nullable_json(d.placed ? d.manifests : nlohmann::json(), manifests_text),
+                nullable_json(d.placement, placement_text), std::string(to_string(state)),
+                d.message, job.priority, default_reason(d), text_array(clusters),
+                text_array(gpus), text_array(cpu), text_array(memory), nullable(delay),
+                nullable(key), job.request_hash);
+            job_record record = decode_job(row);
             return submit_outcome{std::move(record), false};
         });
 }

@@ -33,6 +33,28 @@ const query insert_job{
     "message, priority) VALUES ($1::uuid, $2, $3, $4, $5, $6::jsonb, $7::jsonb, $8::jsonb, $9, "
     "$10, $11) RETURNING " BROKER_JOB_COLUMNS};
 
+// A new job with everything recorded alongside it, in one statement (one round trip inside the
+// group's transaction): its first event, its reservations (parallel arrays $13..$16, empty when
+// queued), its outbox `create` (when $17, the delay in ms, is not null) and its idempotency key
+// (when $18 is not null). The children's foreign keys are checked at the end of the statement,
+// when the job row exists.
+const query record_new_job{
+    "record_new_job",
+    "WITH j AS (INSERT INTO jobs (id, owner, name, namespace, job_type, form, manifests, placement,"
+    " state, message, priority) VALUES ($1::uuid, $2, $3, $4, $5, $6::jsonb, $7::jsonb, $8::jsonb,"
+    " $9, $10, $11) RETURNING " BROKER_JOB_COLUMNS "),"
+    " e AS (INSERT INTO job_events (job_id, from_state, to_state, reason, message)"
+    " VALUES ($1::uuid, NULL, $9, $12, $10)),"
+    " r AS (INSERT INTO reservations (job_id, cluster, gpus, cpu_milli, memory_bytes)"
+    " SELECT $1::uuid, t.c, t.g, t.m, t.b"
+    " FROM unnest($13::text[], $14::bigint[], $15::bigint[], $16::bigint[]) AS t(c, g, m, b)),"
+    " o AS (INSERT INTO outbox (job_id, op, next_attempt_at) SELECT $1::uuid, 'create',"
+    " clock_timestamp() + make_interval(secs => $17::double precision / 1000)"
+    " WHERE $17::bigint IS NOT NULL),"
+    " k AS (INSERT INTO idempotency_keys (owner, key, job_id, request_hash)"
+    " SELECT $2, $18::text, $1::uuid, $19 WHERE $18::text IS NOT NULL)"
+    " SELECT * FROM j"};
+
 const query get_job{"get_job",
                     "SELECT " BROKER_JOB_COLUMNS
                     " FROM jobs WHERE id = $1::uuid AND ($2::text IS NULL OR owner = $2)"};
@@ -201,6 +223,7 @@ const std::vector<query>& pooled_queries() {
                                         reservation_lock,
                                         new_uuid,
                                         insert_job,
+                                        record_new_job,
                                         get_job,
                                         get_job_for_update,
                                         list_jobs,
