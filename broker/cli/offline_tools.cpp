@@ -58,16 +58,8 @@ public:
 
     std::optional<std::int64_t> integer(std::string_view key, std::int64_t min, std::int64_t max,
                                         bool required) {
-        auto it = obj_.find(key);
-        if (it == obj_.end() || it->is_null()) {
-            if (required) {
-                fail(at(key) + ": required field is missing");
-            }
-            return std::nullopt;
-        }
-        if (!it->is_number_integer()) {
-            fail(at(key) + ": expected an integer, got " +
-                 std::string(propagation::json::type_name(*it)));
+        const json* it = typed_field(key, required, "an integer", &json::is_number_integer);
+        if (it == nullptr) {
             return std::nullopt;
         }
         std::int64_t v = 0;
@@ -90,22 +82,21 @@ public:
     }
 
     std::optional<std::string> string(std::string_view key, bool required) {
-        auto it = obj_.find(key);
-        if (it == obj_.end() || it->is_null()) {
-            if (required) {
-                fail(at(key) + ": required field is missing");
-            }
-            return std::nullopt;
-        }
-        if (!it->is_string()) {
-            fail(at(key) + ": expected a string, got " +
-                 std::string(propagation::json::type_name(*it)));
+        const json* it = typed_field(key, required, "a string", &json::is_string);
+        if (it == nullptr) {
             return std::nullopt;
         }
         return it->get<std::string>();
     }
 
     const json* array(std::string_view key, bool required) {
+        return typed_field(key, required, "an array", &json::is_array);
+    }
+
+    /// The field `key` when present and of the expected type; otherwise records the problem
+    /// (a missing field only when `required`) and returns null.
+    const json* typed_field(std::string_view key, bool required, std::string_view expected,
+                            bool (json::*is_expected)() const noexcept) {
         auto it = obj_.find(key);
         if (it == obj_.end() || it->is_null()) {
             if (required) {
@@ -113,8 +104,8 @@ public:
             }
             return nullptr;
         }
-        if (!it->is_array()) {
-            fail(at(key) + ": expected an array, got " +
+        if (!((*it).*is_expected)()) {
+            fail(at(key) + ": expected " + std::string(expected) + ", got " +
                  std::string(propagation::json::type_name(*it)));
             return nullptr;
         }

@@ -458,14 +458,23 @@ void check_gpu_resource(collector& c, const std::string& path, const std::string
     }
 }
 
-void parse_hyperparameters(collector& c, const njson& v, const std::string& path,
-                           const form_limits& limits, job_form& f) {
+/// True for an object of at most `limits.max_map_entries` members; otherwise records why not.
+bool is_bounded_object(collector& c, const njson& v, const std::string& path,
+                       const form_limits& limits) {
     if (!v.is_object()) {
         c.type_invalid(path, v, "object");
-        return;
+        return false;
     }
     if (v.size() > limits.max_map_entries) {
         c.too_many(path, v.size(), limits.max_map_entries);
+        return false;
+    }
+    return true;
+}
+
+void parse_hyperparameters(collector& c, const njson& v, const std::string& path,
+                           const form_limits& limits, job_form& f) {
+    if (!is_bounded_object(c, v, path, limits)) {
         return;
     }
     std::map<std::string, std::string> env_names;  // HP_ name → key that produced it
@@ -570,12 +579,7 @@ void parse_env(collector& c, const njson& v, const std::string& path, const form
 
 void parse_labels(collector& c, const njson& v, const std::string& path,
                   const form_limits& limits, job_form& f) {
-    if (!v.is_object()) {
-        c.type_invalid(path, v, "object");
-        return;
-    }
-    if (v.size() > limits.max_map_entries) {
-        c.too_many(path, v.size(), limits.max_map_entries);
+    if (!is_bounded_object(c, v, path, limits)) {
         return;
     }
     for (const auto& [key, value] : v.items()) {
