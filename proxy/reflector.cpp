@@ -116,6 +116,11 @@ struct reflector::state {
                 changes.push_back({change_type::deleted, key, object});
             }
         }
+        if (options.cache_transform) {
+            for (auto& [key, object] : fresh) {
+                object = std::make_shared<const nlohmann::json>(options.cache_transform(*object));
+            }
+        }
         working = std::move(fresh);
         publish(changes);
     }
@@ -137,14 +142,18 @@ struct reflector::state {
         std::vector<cache_change> changes;
         if (event.type == "DELETED") {
             const auto it = working.find(key);
-            auto last = it != working.end() ? it->second
-                                            : std::make_shared<const nlohmann::json>(event.object);
+            auto last = it != working.end() && !options.cache_transform
+                            ? it->second
+                            : std::make_shared<const nlohmann::json>(event.object);
             working.erase(key);
             changes.push_back({change_type::deleted, std::move(key), std::move(last)});
         } else {
             auto object = std::make_shared<const nlohmann::json>(event.object);
             const bool existed = working.contains(key);
-            working[key] = object;
+            working[key] = options.cache_transform
+                               ? std::make_shared<const nlohmann::json>(
+                                     options.cache_transform(*object))
+                               : object;
             changes.push_back({existed ? change_type::modified : change_type::added,
                                std::move(key), std::move(object)});
         }

@@ -62,6 +62,11 @@ struct reflector_options {
     /// `snapshot()` stays empty and handlers get a null cache. For large collections that are
     /// consumed only through the change handler.
     bool publish_snapshots = true;
+    /// When set, the cache keeps `cache_transform(object)` instead of the object (e.g. only its
+    /// metadata, for a large collection whose handler takes what it needs from the changes);
+    /// changes still carry the whole object (a watch's DELETED: the event's), except `deleted`
+    /// ones found by a relist, which carry the cached form. Keep metadata.resourceVersion.
+    std::function<nlohmann::json(const nlohmann::json&)> cache_transform;
 };
 
 struct reflector_stats {

@@ -288,6 +288,17 @@ struct reconciler::state : std::enable_shared_from_this<reconciler::state> {
         o.list_call.timeout = options.karmada_timeout;
         // Thousands of bindings: the handler consumes changes, nobody reads a snapshot.
         o.publish_snapshots = false;
+        // ...and the cache keeps what a binding that disappears during a relist is matched by.
+        o.cache_transform = [](const json& binding) {
+            const auto& meta = binding.value("metadata", json::object());
+            json slim = {{"metadata",
+                          {{"name", meta.value("name", std::string())},
+                           {"namespace", meta.value("namespace", std::string())},
+                           {"resourceVersion", meta.value("resourceVersion", std::string())}}}};
+            slim["spec"]["resource"] =
+                binding.value("spec", json::object()).value("resource", json::object());
+            return slim;
+        };
         std::weak_ptr<state> weak = weak_from_this();
         bindings = std::make_unique<proxy::reflector>(
             karmada, std::move(o),

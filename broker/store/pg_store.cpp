@@ -349,7 +349,7 @@ asio::awaitable<store_result<submit_outcome>> pg_store::reserve_and_record_job(n
             if (!is_uuid(id)) {
                 return make_error(store_errc::invalid, "job id is not a uuid: " + id);
             }
-            const placement_decision d = place(id, *scope.reserved);
+            placement_decision d = place(id, *scope.reserved);
             if (auto bad = check_reservations(d)) {
                 return std::move(*bad);
             }
@@ -380,7 +380,24 @@ asio::awaitable<store_result<submit_outcome>> pg_store::reserve_and_record_job(n
                 d.message, job.priority, default_reason(d), text_array(clusters),
                 text_array(gpus), text_array(cpu), text_array(memory), nullable(delay),
                 nullable(key), job.request_hash);
-            job_record record = decode_job(row);
+            // Built from what was written: decoding the documents back would cost more. (The
+            // captured job is copied, not moved: a transient failure re-runs the group.)
+            job_record record;
+            record.id = id;
+            record.owner = job.owner;
+            record.name = job.name;
+            record.namespace_ = job.namespace_;
+            record.job_type = job.job_type;
+            record.form = job.form;
+            record.manifests = d.placed ? std::move(d.manifests) : nlohmann::json();
+            record.placement = std::move(d.placement);
+            record.state = state;
+            record.message = std::move(d.message);
+            record.priority = job.priority;
+            record.cluster_status = nlohmann::json::object();
+            record.created_at = to_time(row[0]);
+            record.updated_at = to_time(row[1]);
+            record.generation = row[2].as<std::int64_t>();
             return submit_outcome{std::move(record), false};
         });
 }
@@ -520,35 +537,40 @@ asio::awaitable<store_result<job_record>> pg_store::update_status(std::string id
     return group_->run<job_record>([id = std::move(id), update = std::move(update)](
                                        pqxx::transaction_base& tx,
                                        group_scope&) -> store_result<job_record> {
-        auto job = find_job(tx, id, std::nullopt, true);
-        if (!job) {
+        if (!is_uuid(id)) {
             return not_found(id);
         }
-        if (update.expected_generation && *update.expected_generation != job->generation) {
+        auto current = tx.exec_prepared(name_of(q::job_state_for_update), id);
+        if (current.empty()) {
+            return not_found(id);
+        }
+        const job_state from = to_state(current[0][0]);
+        const std::string old_message = current[0][1].as<std::string>();
+        const auto generation = current[0][2].as<std::int64_t>();
+        if (update.expected_generation && *update.expected_generation != generation) {
             return make_error(store_errc::conflict, "job " + id + " was modified concurrently",
-                              "generation " + std::to_string(job->generation) + ", expected " +
+                              "generation " + std::to_string(generation) + ", expected " +
                                   std::to_string(*update.expected_generation));
         }
-        const job_state to = update.state.value_or(job->state);
-        const bool transition = to != job->state;
-        if (transition && !is_allowed_transition(job->state, to)) {
+        const job_state to = update.state.value_or(from);
+        const bool transition = to != from;
+        if (transition && !is_allowed_transition(from, to)) {
             return make_error(store_errc::conflict, "job " + id + " cannot go from " +
-                                                        std::string(to_string(job->state)) +
-                                                        " to " + std::string(to_string(to)));
+                                                        std::string(to_string(from)) + " to " +
+                                                        std::string(to_string(to)));
         }
-        const std::string message = update.message.value_or(job->message);
-        const nlohmann::json& status =
-            update.cluster_status ? *update.cluster_status : job->cluster_status;
-        auto row = tx.exec_prepared1(name_of(q::update_job_status), id, std::string(to_string(to)),
-                                     message, dump(status));
+        std::string status_text;
+        auto row = tx.exec_prepared1(
+            name_of(q::update_job_status), id, std::string(to_string(to)), nullable(update.message),
+            update.cluster_status ? nullable_json(*update.cluster_status, status_text) : nullptr);
         if (transition) {
-            insert_event(tx, id, job->state, to,
+            insert_event(tx, id, from, to,
                          update.reason.empty() ? std::string(to_string(to)) : update.reason,
-                         message);
+                         update.message.value_or(old_message));
             if (is_terminal(to)) {
                 tx.exec_prepared0(name_of(q::release_job_reservations), id);
             }
-            if (job->state == job_state::submitting && to == job_state::running) {
+            if (from == job_state::submitting && to == job_state::running) {
                 // The objects exist: the pending create has nothing left to do.
                 tx.exec_prepared0(name_of(q::complete_pending_create), id);
             }

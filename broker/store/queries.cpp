@@ -42,7 +42,8 @@ const query record_new_job{
     "record_new_job",
     "WITH j AS (INSERT INTO jobs (id, owner, name, namespace, job_type, form, manifests, placement,"
     " state, message, priority) VALUES ($1::uuid, $2, $3, $4, $5, $6::jsonb, $7::jsonb, $8::jsonb,"
-    " $9, $10, $11) RETURNING " BROKER_JOB_COLUMNS "),"
+    " $9, $10, $11) RETURNING epoch_us(created_at) AS created, epoch_us(updated_at) AS updated,"
+    " generation),"
     " e AS (INSERT INTO job_events (job_id, from_state, to_state, reason, message)"
     " VALUES ($1::uuid, NULL, $9, $12, $10)),"
     " r AS (INSERT INTO reservations (job_id, cluster, gpus, cpu_milli, memory_bytes)"
@@ -83,9 +84,16 @@ const query find_active_jobs{
     " FROM jobs WHERE state IN ('Submitting', 'Running') AND (namespace, name) IN"
     " (SELECT * FROM unnest($1::text[], $2::text[])) ORDER BY seq"};
 
+// What update_status checks before it writes, without reading (and decoding) the documents.
+const query job_state_for_update{
+    "job_state_for_update",
+    "SELECT state, message, generation FROM jobs WHERE id = $1::uuid FOR UPDATE"};
+
+// A null $3 / $4 keeps the message / cluster status.
 const query update_job_status{
     "update_job_status",
-    "UPDATE jobs SET state = $2, message = $3, cluster_status = $4::jsonb,"
+    "UPDATE jobs SET state = $2, message = coalesce($3, message),"
+    " cluster_status = coalesce($4::jsonb, cluster_status),"
     " updated_at = clock_timestamp(), generation = generation + 1"
     " WHERE id = $1::uuid RETURNING " BROKER_JOB_COLUMNS};
 
@@ -229,6 +237,7 @@ const std::vector<query>& pooled_queries() {
                                         list_jobs,
                                         list_queued_jobs,
                                         find_active_jobs,
+                                        job_state_for_update,
                                         update_job_status,
                                         update_job_placement,
                                         insert_event,
