@@ -10,6 +10,8 @@
 #include <chrono>
 #include <memory>
 #include <string>
+#include <utility>
+#include <vector>
 
 namespace {
 
@@ -137,5 +139,97 @@ void bm_baseline_nlohmann_dump_1000_pods(benchmark::State& state)
     }
 }
 BENCHMARK(bm_baseline_nlohmann_dump_1000_pods)->Unit(benchmark::kMillisecond);
+
+const char* three_gpu_clusters = R"(
+seed: 7
+events: false
+history: 200000
+memberHistory: 20000
+clusters:
+  - name: cluster-1
+    nodes: [{count: 60, namePrefix: c1, cpu: "128", memory: 1Ti, gpus: 8, gpuModel: A100}]
+    workload: {startSeconds: 2, runSeconds: 600}
+  - name: cluster-2
+    nodes: [{count: 60, namePrefix: c2, cpu: "128", memory: 1Ti, gpus: 8, gpuModel: H100}]
+    workload: {startSeconds: 2, runSeconds: 600}
+  - name: cluster-3
+    nodes: [{count: 60, namePrefix: c3, cpu: "128", memory: 1Ti, gpus: 8, gpuModel: L40S}]
+    workload: {startSeconds: 2, runSeconds: 600}
+)";
+
+/// What the broker creates per job (bench/submit_load.sh): a PropagationPolicy pinning it to one
+/// cluster, a PVC and a 1-GPU PyTorchJob.
+std::vector<std::pair<const fedsim::model::resource_info*, json>>
+job_objects(const fedsim::model::resource_registry& reg, int i)
+{
+    std::string name = "bench-" + std::to_string(i);
+    json labels = {{"broker.gpufed.io/job-id", name}};
+    json policy = {
+        {"metadata", {{"name", name + "-propagation"}, {"labels", labels}}},
+        {"spec",
+         {{"placement",
+           {{"clusterAffinity",
+             {{"clusterNames", json::array({"cluster-" + std::to_string(i % 3 + 1)})}}}}},
+          {"resourceSelectors",
+           json::array({{{"apiVersion", "v1"},
+                         {"kind", "PersistentVolumeClaim"},
+                         {"name", name + "-data"}},
+                        {{"apiVersion", "kubeflow.org/v1"},
+                         {"kind", "PyTorchJob"},
+                         {"name", name}}})}}}};
+    json pvc = {{"metadata", {{"name", name + "-data"}, {"labels", labels}}},
+                {"spec",
+                 {{"accessModes", json::array({"ReadWriteOnce"})},
+                  {"resources", {{"requests", {{"storage", "10Gi"}}}}}}}};
+    json requests = {{"cpu", "100m"}, {"memory", "128Mi"}, {"nvidia.com/gpu", "1"}};
+    json container = {{"name", "pytorch"},
+                      {"image", "pytorch/pytorch:2.0.0"},
+                      {"command", json::array({"/bin/sh", "-c", "python train.py"})},
+                      {"resources", {{"requests", requests}, {"limits", requests}}}};
+    json master = {{"replicas", 1},
+                   {"restartPolicy", "OnFailure"},
+                   {"template",
+                    {{"metadata", {{"labels", labels}}},
+                     {"spec", {{"containers", json::array({container})}}}}}};
+    json job = {{"metadata", {{"name", name}, {"labels", labels}}},
+                {"spec", {{"nprocPerNode", "1"}, {"pytorchReplicaSpecs", {{"Master", master}}}}}};
+    return {{reg.find("policy.karmada.io", "v1alpha1", "propagationpolicies"), std::move(policy)},
+            {reg.find("", "v1", "persistentvolumeclaims"), std::move(pvc)},
+            {reg.find("kubeflow.org", "v1", "pytorchjobs"), std::move(job)}};
+}
+
+/// The whole per-job path in the model: 1,000 jobs' three creates, each followed by a pass of
+/// the controllers every 10 jobs (as the HTTP layer coalesces passes under load), then the
+/// passes until every job has its pod. Reports jobs/s of one core.
+void bm_model_jobs(benchmark::State& state)
+{
+    const int jobs = 1000;
+    for (auto _ : state) {
+        state.PauseTiming();
+        auto cfg = fedsim::model::parse_federation_config(three_gpu_clusters);
+        auto start = time_point(std::chrono::seconds(1790000000));
+        auto fed = std::move(*federation::create(*cfg, start));
+        std::vector<std::vector<std::pair<const fedsim::model::resource_info*, json>>> objects;
+        for (int i = 0; i < jobs; ++i)
+            objects.push_back(job_objects(fed->registry(), i));
+        state.ResumeTiming();
+        auto now = start;
+        for (int i = 0; i < jobs; ++i) {
+            for (auto& [r, obj] : objects[static_cast<std::size_t>(i)])
+                benchmark::DoNotOptimize(fed->control_plane().create(*r, "default", obj));
+            if (i % 10 == 9) {
+                now += std::chrono::milliseconds(10);
+                fed->advance(now);
+            }
+        }
+        fed->advance(now + std::chrono::seconds(3));
+        state.PauseTiming();
+        fed.reset();
+        state.ResumeTiming();
+    }
+    state.counters["jobs/s"] = benchmark::Counter(static_cast<double>(state.iterations()) * jobs,
+                                                  benchmark::Counter::kIsRate);
+}
+BENCHMARK(bm_model_jobs)->Unit(benchmark::kMillisecond)->Iterations(3)->UseRealTime();
 
 } // namespace

@@ -18,7 +18,8 @@ using clock_type = std::chrono::steady_clock;
 
 /// The call with exceptions turned into that member's error: inside the `||` race a throwing
 /// branch would otherwise lose silently to the timer.
-net::awaitable<kube_result<json_response>> guarded(member_call call, std::string member)
+template <class T>
+net::awaitable<kube_result<T>> guarded(basic_member_call<T> call, std::string member)
 {
     std::string failure;
     try {
@@ -32,10 +33,11 @@ net::awaitable<kube_result<json_response>> guarded(member_call call, std::string
 }
 
 /// One member's call raced against its deadline; the loser is cancelled.
-net::awaitable<member_outcome> one_member(member_call call, std::string member,
-                                          std::chrono::milliseconds timeout)
+template <class T>
+net::awaitable<basic_member_outcome<T>> one_member(basic_member_call<T> call, std::string member,
+                                                   std::chrono::milliseconds timeout)
 {
-    member_outcome out;
+    basic_member_outcome<T> out;
     out.member = member;
     const auto start = clock_type::now();
     net::steady_timer timer(co_await net::this_coro::executor);
@@ -53,13 +55,12 @@ net::awaitable<member_outcome> one_member(member_call call, std::string member,
     co_return out;
 }
 
-}  // namespace
-
-net::awaitable<std::vector<member_outcome>> fan_out(std::vector<std::string> members,
-                                                    std::chrono::milliseconds per_member_timeout,
-                                                    member_call call)
+template <class T>
+net::awaitable<std::vector<basic_member_outcome<T>>> fan_out_of(
+    std::vector<std::string> members, std::chrono::milliseconds per_member_timeout,
+    basic_member_call<T> call)
 {
-    std::vector<member_outcome> outcomes;
+    std::vector<basic_member_outcome<T>> outcomes;
     if (members.empty()) {
         co_return outcomes;
     }
@@ -81,7 +82,7 @@ net::awaitable<std::vector<member_outcome>> fan_out(std::vector<std::string> mem
         if (exceptions[i]) {
             // one_member catches what the call throws; this is only reached on allocation
             // failure or cancellation before the child started.
-            member_outcome failed;
+            basic_member_outcome<T> failed;
             failed.member = members[i];
             failed.result = transport_error(kube_errc::cancelled,
                                             "the call to member " + members[i] + " did not run");
@@ -91,6 +92,22 @@ net::awaitable<std::vector<member_outcome>> fan_out(std::vector<std::string> mem
         }
     }
     co_return outcomes;
+}
+
+}  // namespace
+
+net::awaitable<std::vector<member_outcome>> fan_out(std::vector<std::string> members,
+                                                    std::chrono::milliseconds per_member_timeout,
+                                                    member_call call)
+{
+    return fan_out_of<json_response>(std::move(members), per_member_timeout, std::move(call));
+}
+
+net::awaitable<std::vector<scanned_outcome>> fan_out(std::vector<std::string> members,
+                                                     std::chrono::milliseconds per_member_timeout,
+                                                     scanned_call call)
+{
+    return fan_out_of<scanned_member>(std::move(members), per_member_timeout, std::move(call));
 }
 
 }  // namespace proxy

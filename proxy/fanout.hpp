@@ -10,6 +10,7 @@
 /// member, concurrently in the coroutine sense, and must not block.
 
 #include "proxy/kube_client.hpp"
+#include "proxy/list_splice.hpp"
 #include "proxy/net.hpp"
 
 #include <chrono>
@@ -19,15 +20,28 @@
 
 namespace proxy {
 
-struct member_outcome {
+template <class T>
+struct basic_member_outcome {
     std::string member;
-    kube_result<json_response> result;  ///< a timeout is an error with code kube_errc::timeout
+    kube_result<T> result;  ///< a timeout is an error with code kube_errc::timeout
     std::chrono::milliseconds elapsed{0};
 
     bool timed_out() const { return !result && result.error().code == kube_errc::timeout; }
 };
 
-using member_call = std::function<net::awaitable<kube_result<json_response>>(const std::string&)>;
+template <class T>
+using basic_member_call = std::function<net::awaitable<kube_result<T>>(const std::string&)>;
+
+/// A member's list answer as text, already scanned for splicing (list_splice.hpp).
+struct scanned_member {
+    std::string text;
+    scanned_list list;
+};
+
+using member_outcome = basic_member_outcome<json_response>;
+using member_call = basic_member_call<json_response>;
+using scanned_outcome = basic_member_outcome<scanned_member>;
+using scanned_call = basic_member_call<scanned_member>;
 
 /// Calls `call(member)` for every member at once and waits for all of them. A call still
 /// running after `per_member_timeout` is cancelled and reported as a timeout. Outcomes are in
@@ -36,5 +50,10 @@ using member_call = std::function<net::awaitable<kube_result<json_response>>(con
 net::awaitable<std::vector<member_outcome>> fan_out(std::vector<std::string> members,
                                                     std::chrono::milliseconds per_member_timeout,
                                                     member_call call);
+
+/// The same for calls that answer scanned list texts.
+net::awaitable<std::vector<scanned_outcome>> fan_out(std::vector<std::string> members,
+                                                     std::chrono::milliseconds per_member_timeout,
+                                                     scanned_call call);
 
 }  // namespace proxy

@@ -4,6 +4,7 @@
 
 #include <algorithm>
 #include <charconv>
+#include <tuple>
 
 namespace proxy {
 
@@ -24,14 +25,19 @@ json status_json(unsigned code, std::string reason, std::string message)
     return s;
 }
 
-aggregate_failure failure_of(const member_outcome& o)
+aggregate_failure failure_of_error(const std::string& member, const kube_error& e,
+                                   bool timed_out)
 {
-    const auto& e = o.result.error();
     std::string reason = e.reason.empty() ? std::string("MemberError") : e.reason;
-    if (o.timed_out()) {
+    if (timed_out) {
         reason = "Timeout";
     }
-    return {o.member, std::move(reason), e.message, o.timed_out()};
+    return {member, std::move(reason), e.message, timed_out};
+}
+
+aggregate_failure failure_of(const member_outcome& o)
+{
+    return failure_of_error(o.member, o.result.error(), o.timed_out());
 }
 
 json failures_json(const std::vector<aggregate_failure>& failures)
@@ -104,6 +110,41 @@ net::awaitable<kube_result<json_response>> federated_reader::call(
     co_return co_await client_.get(std::move(path), std::move(o));
 }
 
+std::optional<read_result> federated_reader::select_members(
+    const list_query& query, const page_cursor& start, std::vector<std::string>& asked,
+    std::vector<aggregate_failure>& failures, std::vector<std::string>& failed_names) const
+{
+    auto snapshot = members_.snapshot();
+    for (const auto& m : *snapshot) {
+        if (query.only_cluster && m.name != *query.only_cluster) {
+            continue;
+        }
+        if (start.position(m.name).done) {
+            continue;
+        }
+        if (!m.ready) {
+            failures.push_back({m.name, "ClusterNotReady",
+                                "member " + m.name + " is not Ready (" + m.ready_status +
+                                    (m.ready_reason.empty() ? "" : ", " + m.ready_reason) + ")",
+                                false});
+            failed_names.push_back(m.name);
+            continue;
+        }
+        asked.push_back(m.name);
+    }
+    if (query.only_cluster && asked.empty() && failures.empty() &&
+        std::none_of(snapshot->begin(), snapshot->end(),
+                     [&](const member_cluster& m) { return m.name == *query.only_cluster; })) {
+        read_result out;
+        out.http_status = 404;
+        out.body = status_json(404, "NotFound",
+                               "clusters.cluster.karmada.io \"" + *query.only_cluster +
+                                   "\" not found");
+        return out;
+    }
+    return std::nullopt;
+}
+
 net::awaitable<read_result> federated_reader::list(list_query query)
 {
     read_result out;
@@ -126,35 +167,10 @@ net::awaitable<read_result> federated_reader::list(list_query query)
         query.limit = options_.max_limit;
     }
 
-    auto snapshot = members_.snapshot();
     std::vector<std::string> asked;
     std::vector<std::string> failed_names;
-    for (const auto& m : *snapshot) {
-        if (query.only_cluster && m.name != *query.only_cluster) {
-            continue;
-        }
-        if (start.position(m.name).done) {
-            continue;
-        }
-        if (!m.ready) {
-            out.failures.push_back({m.name, "ClusterNotReady",
-                                    "member " + m.name + " is not Ready (" + m.ready_status +
-                                        (m.ready_reason.empty() ? "" : ", " + m.ready_reason) +
-                                        ")",
-                                    false});
-            failed_names.push_back(m.name);
-            continue;
-        }
-        asked.push_back(m.name);
-    }
-    if (query.only_cluster && asked.empty() && out.failures.empty() &&
-        std::none_of(snapshot->begin(), snapshot->end(),
-                     [&](const member_cluster& m) { return m.name == *query.only_cluster; })) {
-        out.http_status = 404;
-        out.body = status_json(404, "NotFound",
-                               "clusters.cluster.karmada.io \"" + *query.only_cluster +
-                                   "\" not found");
-        co_return out;
+    if (auto not_found = select_members(query, start, asked, out.failures, failed_names)) {
+        co_return std::move(*not_found);
     }
 
     const auto base = query.kind.collection_path(query.ns);
@@ -337,6 +353,208 @@ net::awaitable<read_result> federated_reader::get(resource_kind kind, std::strin
     out.body = status_json(out.http_status, out.http_status == 504 ? "Timeout" : "BadGateway",
                            resource + " \"" + name + "\" not found in the members that answered; " +
                                "members failed: " + why);
+    co_return out;
+}
+
+// --- the splice path -------------------------------------------------------------------
+
+std::size_t spliced_list::size_hint() const
+{
+    std::size_t n = head_.size() + tail_.size();
+    for (const auto& p : parts_) {
+        // The marker adds at most `"metadata":{"annotations":{k:v}},` to each item.
+        n += p.text.size() +
+             p.list.items.size() * (p.marker.key_json.size() + p.marker.cluster_json.size() + 36);
+    }
+    return n;
+}
+
+bool spliced_list::write_some(std::string& out, std::size_t max_bytes)
+{
+    if (done_) {
+        return false;
+    }
+    const std::size_t start = out.size();
+    if (!head_done_) {
+        out.append(head_);
+        head_done_ = true;
+        std::string().swap(head_);
+    }
+    while (part_ < parts_.size()) {
+        auto& p = parts_[part_];
+        while (item_ < p.list.items.size()) {
+            if (wrote_item_) {
+                out.push_back(',');
+            }
+            append_marked_item(out, p.text, p.list.items[item_++], p.marker);
+            wrote_item_ = true;
+            if (out.size() - start >= max_bytes) {
+                return true;
+            }
+        }
+        // This member is written: give its text back now, not with the whole answer.
+        std::string().swap(p.text);
+        std::vector<list_item>().swap(p.list.items);
+        ++part_;
+        item_ = 0;
+    }
+    out.append(tail_);
+    done_ = true;
+    return false;
+}
+
+std::string spliced_list::take_all()
+{
+    std::string out;
+    out.reserve(size_hint());
+    while (write_some(out, static_cast<std::size_t>(-1))) {
+    }
+    return out;
+}
+
+net::awaitable<kube_result<scanned_member>> federated_reader::call_scanned(
+    std::string member, std::string path, std::chrono::milliseconds timeout, member_slot slot)
+{
+    if (!slot) {
+        slot = co_await limiter_->acquire(member);
+    }
+    if (!slot) {
+        co_return transport_error(kube_errc::cancelled, "cancelled while waiting for member " +
+                                                            member);
+    }
+    call_options o;
+    o.timeout = timeout;
+    auto answer = co_await client_.request("GET", std::move(path), {}, {}, std::move(o));
+    if (!answer) {
+        co_return std::move(answer.error());
+    }
+    if (answer->status / 100 != 2) {
+        co_return status_error(answer->status, answer->body);
+    }
+    scanned_member out;
+    out.text = std::move(answer->body);
+    scan_options so;
+    so.max_items = options_.max_items;
+    so.marker_key = options_.cluster_annotation;
+    scan_error why = scan_error::none;
+    std::string message;
+    auto scanned = scan_list(out.text, so, why, message);
+    if (!scanned) {
+        kube_error e = transport_error(kube_errc::bad_response,
+                                       why == scan_error::too_many_items
+                                           ? "the member answered more than " +
+                                                 std::to_string(options_.max_items) +
+                                                 " items; use limit"
+                                           : why == scan_error::not_a_list
+                                                 ? std::string("the member's answer is not a list")
+                                                 : "the member's answer is not valid JSON: " +
+                                                       message);
+        e.reason = why == scan_error::too_many_items ? "TooManyItems" : "BadResponse";
+        co_return e;
+    }
+    out.list = std::move(*scanned);
+    co_return out;
+}
+
+net::awaitable<spliced_list> federated_reader::list_spliced(list_query query)
+{
+    spliced_list out;
+    if (query.limit > 0 || !query.continue_token.empty()) {
+        auto paged = co_await list(std::move(query));
+        out.http_status = paged.http_status;
+        out.failures = std::move(paged.failures);
+        out.head_ = paged.body.dump();
+        co_return out;
+    }
+    const auto timeout = query.timeout.value_or(options_.member_timeout);
+    page_cursor start;
+    std::vector<std::string> asked;
+    std::vector<std::string> failed_names;
+    if (auto not_found = select_members(query, start, asked, out.failures, failed_names)) {
+        out.http_status = not_found->http_status;
+        out.head_ = not_found->body.dump();
+        co_return out;
+    }
+    const auto base = query.kind.collection_path(query.ns);
+    const auto selector = query.label_selector;
+    const auto keep = query.keep;
+    // One member with a free slot (the per-cluster route, usually): called directly, without
+    // fan_out's child coroutines and timer race; the client's own deadline (the member
+    // timeout, from now) bounds the call just the same.
+    member_slot held;
+    if (asked.size() == 1) {
+        held = limiter_->try_acquire(asked.front());
+    }
+    scanned_call list_call = [this, base, selector, timeout, keep,
+                              &held](const std::string& member)
+        -> net::awaitable<kube_result<scanned_member>> {
+        auto path = cluster_proxy_path(member, base);
+        if (!selector.empty()) {
+            path = append_query(std::move(path), "labelSelector", selector);
+        }
+        auto answer = co_await call_scanned(member, std::move(path), timeout, std::move(held));
+        if (answer) {
+            auto& items = answer->list.items;
+            if (keep) {
+                // Filters decide on (namespace, name) only: give them just that.
+                std::erase_if(items, [&](const list_item& it) {
+                    nlohmann::json meta = nlohmann::json::object();
+                    meta["namespace"] = it.ns;
+                    meta["name"] = it.name;
+                    nlohmann::json item = nlohmann::json::object();
+                    item["metadata"] = std::move(meta);
+                    return !keep(item);
+                });
+            }
+            if (!answer->list.sorted) {
+                std::stable_sort(items.begin(), items.end(),
+                                 [](const list_item& a, const list_item& b) {
+                                     return std::tie(a.ns, a.name) < std::tie(b.ns, b.name);
+                                 });
+            }
+        }
+        co_return answer;
+    };
+    std::vector<scanned_outcome> outcomes;
+    if (held) {
+        scanned_outcome one;
+        one.member = asked.front();
+        const auto started = std::chrono::steady_clock::now();
+        one.result = co_await list_call(one.member);
+        one.elapsed = std::chrono::duration_cast<std::chrono::milliseconds>(
+            std::chrono::steady_clock::now() - started);
+        outcomes.push_back(std::move(one));
+    } else {
+        outcomes = co_await fan_out(std::move(asked), timeout, std::move(list_call));
+    }
+    std::sort(outcomes.begin(), outcomes.end(),
+              [](const scanned_outcome& a, const scanned_outcome& b) {
+                  return a.member < b.member;
+              });
+    std::vector<aggregate_failure> call_failures;
+    for (auto& o : outcomes) {
+        if (!o.result) {
+            call_failures.push_back(failure_of_error(o.member, o.result.error(), o.timed_out()));
+            continue;
+        }
+        out.parts_.push_back({std::move(o.result->text), std::move(o.result->list),
+                              cluster_marker(options_.cluster_annotation, o.member)});
+    }
+    // Failures in the order `list` reports them: not Ready first, then the calls' order.
+    std::sort(call_failures.begin(), call_failures.end(),
+              [&](const aggregate_failure& a, const aggregate_failure& b) {
+                  return a.cluster < b.cluster;
+              });
+    for (auto& f : call_failures) {
+        out.failures.push_back(std::move(f));
+    }
+    if (out.parts_.empty() && !out.failures.empty()) {
+        out.http_status = gateway_status(out.failures);
+    }
+    out.head_ = "{\"apiVersion\":" + json_quote(query.kind.group_version()) +
+                ",\"kind\":" + json_quote(query.kind.kind + "List") +
+                ",\"metadata\":{},\"items\":[";
+    out.tail_ = "],\"failures\":" + failures_json(out.failures).dump() + "}";
     co_return out;
 }
 

@@ -13,7 +13,9 @@
 /// Thread safety: `list` and `get` may be awaited concurrently from any executor.
 
 #include "proxy/aggregate.hpp"
+#include "proxy/fanout.hpp"
 #include "proxy/kube_client.hpp"
+#include "proxy/list_splice.hpp"
 #include "proxy/member_limiter.hpp"
 #include "proxy/member_registry.hpp"
 #include "proxy/merge_page.hpp"
@@ -46,7 +48,9 @@ struct list_query {
     std::string continue_token;  ///< from a previous page's metadata.continue
     std::optional<std::chrono::milliseconds> timeout;  ///< per member; default from options
     std::optional<std::string> only_cluster;  ///< one member (the per-cluster route)
-    std::function<bool(const nlohmann::json&)> keep;  ///< item filter (access control)
+    /// Item filter (access control). On the splice path (list_spliced) it sees only the
+    /// item's metadata.namespace and metadata.name.
+    std::function<bool(const nlohmann::json&)> keep;
 };
 
 /// An answer ready to send: status and body (a list with failures, an object, or a Status).
@@ -54,6 +58,43 @@ struct read_result {
     unsigned http_status = 200;
     nlohmann::json body;
     std::vector<aggregate_failure> failures;
+};
+
+/// A merged list answer kept as the members' texts plus the pieces around them, written out
+/// in order with the cluster marker spliced into each item (list_splice.hpp). Each member's
+/// text is freed as soon as it has been written.
+///
+/// Thread safety: a value; use from one coroutine at a time.
+class spliced_list {
+public:
+    unsigned http_status = 200;
+    std::vector<aggregate_failure> failures;
+
+    /// About how many bytes the whole answer has (for a reserve or choosing to stream).
+    std::size_t size_hint() const;
+
+    /// Appends the next part of the answer to `out`, stopping after the item that crosses
+    /// `max_bytes` appended; returns false once the whole answer has been written.
+    bool write_some(std::string& out, std::size_t max_bytes);
+
+    /// The whole answer as one string.
+    std::string take_all();
+
+private:
+    friend class federated_reader;
+    struct member_part {
+        std::string text;
+        scanned_list list;
+        cluster_marker marker;
+    };
+    std::string head_;  // up to and including "items":[  (or a whole body when no parts)
+    std::vector<member_part> parts_;
+    std::string tail_;  // from ] to the end
+    std::size_t part_ = 0;
+    std::size_t item_ = 0;
+    bool head_done_ = false;
+    bool wrote_item_ = false;
+    bool done_ = false;
 };
 
 class federated_reader {
@@ -67,6 +108,11 @@ public:
     /// only_cluster.
     net::awaitable<read_result> list(list_query query);
 
+    /// The same answer as `list` (same status, items, order and failures), without building
+    /// a DOM of the members' answers: each member's text is scanned once as it arrives and
+    /// spliced into the output. Paged queries (limit or continue) go through `list`.
+    net::awaitable<spliced_list> list_spliced(list_query query);
+
     /// One object by name. Found in one member: 200 with the annotated object. Found in several:
     /// 409 Conflict naming the clusters (pick one with `cluster`). Found nowhere: 404 when every
     /// asked member answered, else 502/504 as for lists.
@@ -77,9 +123,19 @@ public:
     const reader_options& options() const { return options_; }
 
 private:
-    struct plan;
     net::awaitable<kube_result<json_response>> call(std::string member, std::string path,
                                                     std::chrono::milliseconds timeout);
+    /// `slot`: a slot of `member` already held, or empty to wait for one.
+    net::awaitable<kube_result<scanned_member>> call_scanned(std::string member,
+                                                             std::string path,
+                                                             std::chrono::milliseconds timeout,
+                                                             member_slot slot = {});
+    /// Members to ask for `query` from `start`; not-Ready ones go to `failures` and
+    /// `failed_names`. A 404 answer when `only_cluster` names no member.
+    std::optional<read_result> select_members(const list_query& query, const page_cursor& start,
+                                              std::vector<std::string>& asked,
+                                              std::vector<aggregate_failure>& failures,
+                                              std::vector<std::string>& failed_names) const;
     kube_client client_;
     member_registry& members_;
     reader_options options_;

@@ -4,6 +4,8 @@
 #include "proxy/kube_client.hpp"
 
 #include <boost/asio/as_tuple.hpp>
+#include <boost/asio/bind_cancellation_slot.hpp>
+#include <boost/asio/dispatch.hpp>
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/experimental/awaitable_operators.hpp>
 #include <boost/asio/ip/address.hpp>
@@ -497,15 +499,36 @@ net::awaitable<attempt_outcome> attempt(state_ptr self, const request_spec& spec
         const bool streaming = spec.on_data != nullptr && out.response.status / 100 == 2;
         out.streamed = streaming;
 
-        // The chunk buffer lives in the coroutine frame; Beast writes decoded body bytes
-        // into it, chunked transfer coding removed.
+        // Streamed bodies go through a chunk buffer in the coroutine frame; buffered bodies
+        // are decoded by Beast straight into the response string (sized from Content-Length
+        // when known), saving a copy of every byte. Chunked transfer coding is removed.
         char chunk[16384];
-        while (!parser.is_done()) {
-            parser.get().body().data = chunk;
-            parser.get().body().size = sizeof chunk;
-            if (streaming) {
-                conn->lowest().expires_after(spec.idle_timeout);
+        auto& body = out.response.body;
+        // Buffered: `body` is grown ahead of the data (zero-filled once per byte, never
+        // again) and `used` counts the bytes received; trimmed to `used` at the end.
+        std::size_t used = 0;
+        const std::size_t limit = self->options.max_response_bytes;
+        bool sized = false;  // Content-Length known: the body is exactly that long
+        if (!streaming) {
+            if (const auto length = parser.content_length()) {
+                body.resize(static_cast<std::size_t>(std::min<std::uint64_t>(*length, limit)));
+                sized = true;
             }
+        }
+        while (!parser.is_done()) {
+            std::size_t offered = sizeof chunk;
+            if (streaming) {
+                parser.get().body().data = chunk;
+                conn->lowest().expires_after(spec.idle_timeout);
+            } else {
+                if ((body.size() == used || (!sized && body.size() - used < 4096)) &&
+                    body.size() <= limit) {
+                    body.resize(std::min(limit + 1, std::max(body.size() * 2, used + (64u << 10))));
+                }
+                offered = body.size() - used;
+                parser.get().body().data = body.data() + used;
+            }
+            parser.get().body().size = offered;
             auto [rec, n] = co_await conn->with_stream([&](auto& stream) {
                 return http::async_read_some(stream, conn->buffer, parser, use_tuple);
             });
@@ -513,25 +536,21 @@ net::awaitable<attempt_outcome> attempt(state_ptr self, const request_spec& spec
             if (rec == http::error::need_buffer) {
                 rec = {};
             }
-            const std::size_t got = sizeof chunk - parser.get().body().size;
-            if (got > 0) {
-                const std::string_view data(chunk, got);
-                if (streaming) {
-                    if (!(*spec.on_data)(data)) {
-                        out.stopped = true;
-                        conn->close();
-                        co_return out;
-                    }
-                } else if (out.response.body.size() + got > self->options.max_response_bytes) {
+            const std::size_t got = offered - parser.get().body().size;
+            if (!streaming) {
+                used += got;
+                if (used > limit) {
                     ++self->oversized;
                     out.error = transport_error(kube_errc::response_too_large,
                                                 "response from " + self->server +
                                                     " exceeds the size limit");
                     conn->close();
                     co_return out;
-                } else {
-                    out.response.body.append(data);
                 }
+            } else if (got > 0 && !(*spec.on_data)(std::string_view(chunk, got))) {
+                out.stopped = true;
+                conn->close();
+                co_return out;
             }
             if (rec) {
                 out.error = self->io_error(rec, streaming ? "streaming the response from"
@@ -539,6 +558,9 @@ net::awaitable<attempt_outcome> attempt(state_ptr self, const request_spec& spec
                 conn->close();
                 co_return out;
             }
+        }
+        if (!streaming) {
+            body.resize(used);
         }
         if (parser.get().keep_alive()) {
             self->release(std::move(conn));
@@ -928,13 +950,53 @@ net::awaitable<kube_result<T>> ready(kube_result<T> r)
     co_return r;
 }
 
+/// Runs `op` on the client's strand and hands its result back, forwarding the awaiting
+/// coroutine's cancellation onto the strand ourselves. (Boost 1.81's co_spawn forwards it by
+/// dispatching a pointer into its cancellation handler, which the finished call may already
+/// have freed when the awaiting coroutine runs on another thread of a multi-threaded
+/// io_context: a use-after-free seen when clients disconnect mid-call.) The signal and the
+/// "finished" flag are shared and only touched on the strand, so a late cancellation is a no-op.
+template <class T>
+net::awaitable<T> on_strand(state_ptr self, net::awaitable<T> op)
+{
+    struct forwarding {
+        net::cancellation_signal signal;
+        bool finished = false;
+    };
+    auto shared = std::make_shared<forwarding>();
+    net::cancellation_state state = co_await net::this_coro::cancellation_state;
+    auto outer = state.slot();
+    if (outer.is_connected()) {
+        outer.assign([shared, strand = self->strand](net::cancellation_type type) {
+            net::dispatch(strand, [shared, type] {
+                if (!shared->finished) {
+                    shared->signal.emit(type);
+                }
+            });
+        });
+    }
+    auto body = [](std::shared_ptr<forwarding> f, net::awaitable<T> inner) -> net::awaitable<T> {
+        co_await net::this_coro::throw_if_cancelled(false);  // cancellation is a result here
+        auto r = co_await std::move(inner);
+        f->finished = true;  // on the strand: no emission reaches the call after this
+        co_return r;
+    };
+    auto result = co_await net::co_spawn(
+        self->strand, body(shared, std::move(op)),
+        net::bind_cancellation_slot(shared->signal.slot(), net::use_awaitable));
+    if (outer.is_connected()) {
+        outer.clear();
+    }
+    co_return result;
+}
+
 net::awaitable<kube_result<json_response>> spawn_json(const state_ptr& self,
                                                       kube_result<request_spec> spec)
 {
     if (!spec) {
         return ready<json_response>(spec.error());
     }
-    return net::co_spawn(self->strand, run_json(self, std::move(*spec)), net::use_awaitable);
+    return on_strand(self, run_json(self, std::move(*spec)));
 }
 
 kube_result<request_spec> with_json_body(kube_result<request_spec> spec,
@@ -1050,7 +1112,7 @@ net::awaitable<kube_result<raw_response>> kube_client::request(std::string metho
         set_default_header(spec->headers, "Content-Type", "application/json");
     }
     spec->body = std::move(body);
-    return net::co_spawn(state_->strand, run_raw(state_, std::move(*spec)), net::use_awaitable);
+    return on_strand(state_, run_raw(state_, std::move(*spec)));
 }
 
 net::awaitable<kube_result<stream_end>> kube_client::stream_get(
@@ -1061,9 +1123,7 @@ net::awaitable<kube_result<stream_end>> kube_client::stream_get(
         return ready<stream_end>(spec.error());
     }
     spec->idle_timeout = options.idle_timeout.value_or(state_->options.stream_idle_timeout);
-    return net::co_spawn(state_->strand,
-                         run_stream_owning(state_, std::move(*spec), std::move(on_data)),
-                         net::use_awaitable);
+    return on_strand(state_, run_stream_owning(state_, std::move(*spec), std::move(on_data)));
 }
 
 namespace {
@@ -1157,10 +1217,8 @@ net::awaitable<kube_result<std::string>> run_watch(state_ptr self, std::string p
 net::awaitable<kube_result<std::string>> kube_client::watch(
     std::string path, watch_options options, std::function<bool(const watch_event&)> on_event)
 {
-    return net::co_spawn(
-        state_->strand,
-        run_watch(state_, std::move(path), std::move(options), std::move(on_event)),
-        net::use_awaitable);
+    return on_strand(state_,
+                     run_watch(state_, std::move(path), std::move(options), std::move(on_event)));
 }
 
 client_stats kube_client::stats() const

@@ -52,6 +52,17 @@ std::shared_ptr<member_limiter> member_limiter::create(std::size_t limit)
     return std::shared_ptr<member_limiter>(new member_limiter(limit));
 }
 
+member_slot member_limiter::try_acquire(const std::string& member)
+{
+    std::lock_guard lock(mutex_);
+    auto& m = members_[member];
+    if (m.in_flight < limit_ && m.waiting.empty()) {
+        ++m.in_flight;
+        return member_slot(shared_from_this(), member);
+    }
+    return member_slot();
+}
+
 net::awaitable<member_slot> member_limiter::acquire(std::string member)
 {
     auto self = shared_from_this();

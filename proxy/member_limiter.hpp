@@ -46,6 +46,9 @@ public:
     /// Waits for a slot of `member`. Returns an empty slot when cancelled while waiting.
     net::awaitable<member_slot> acquire(std::string member);
 
+    /// A slot of `member` if one is free now and nobody waits; empty otherwise (no waiting).
+    member_slot try_acquire(const std::string& member);
+
     /// Calls currently holding a slot of `member` (tests, metrics).
     std::size_t in_flight(const std::string& member) const;
 

@@ -204,7 +204,10 @@ member_registry::member_registry(const std::vector<nlohmann::json>& clusters)
     for (std::size_t i = 0; i < clusters.size(); ++i) {
         auto key = object_key(clusters[i]);
         if (key.empty()) {
-            key = "#" + std::to_string(i);  // still parsed, so it is counted as invalid
+            // Still parsed, so it is counted as invalid. (Appended rather than `"#" + ...`:
+            // g++ 12 -O3 warns falsely on that form, -Wrestrict.)
+            key = std::to_string(i);
+            key.insert(key.begin(), '#');
         }
         cache[key] = std::make_shared<const nlohmann::json>(clusters[i]);
     }

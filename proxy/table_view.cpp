@@ -128,7 +128,11 @@ std::string node_roles(const json& node)
         constexpr std::string_view prefix = "node-role.kubernetes.io/";
         for (const auto& [key, value] : labels.items()) {
             if (key.starts_with(prefix)) {
-                roles += (roles.empty() ? "" : ",") + key.substr(prefix.size());
+                // Appended piecewise: `"," + std::string` trips g++ 12's -Wrestrict at -O3.
+                if (!roles.empty()) {
+                    roles += ',';
+                }
+                roles.append(key, prefix.size());
             }
         }
     }
@@ -177,8 +181,10 @@ std::string service_ports(const json& svc)
     const auto& ports = at(svc, {"spec", "ports"});
     if (ports.is_array()) {
         for (const auto& p : ports) {
-            out += (out.empty() ? "" : ",") + str(p, {"port"}) + "/" +
-                   str(p, {"protocol"}, "TCP");
+            if (!out.empty()) {
+                out += ',';
+            }
+            out.append(str(p, {"port"})).append("/").append(str(p, {"protocol"}, "TCP"));
         }
     }
     return out.empty() ? "<none>" : out;

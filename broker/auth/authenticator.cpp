@@ -1,5 +1,6 @@
 #include "broker/auth/authenticator.hpp"
 
+#include "broker/auth/token_cache.hpp"
 #include "broker/server/response.hpp"
 
 #include <chrono>
@@ -51,7 +52,9 @@ server::middleware make_authenticator(authenticator_options options) {
         };
     }
     auto shared = std::make_shared<const authenticator_options>(std::move(options));
-    return [shared](server::request_context& ctx,
+    // Verified tokens until their exp: one signature check per token, not per request.
+    auto cache = std::make_shared<token_cache>();
+    return [shared, cache](server::request_context& ctx,
                     const server::handler& next) -> boost::asio::awaitable<server::response> {
         if (!requires_authentication(ctx.path) || ctx.method == "OPTIONS") {
             co_return co_await next(ctx);
@@ -67,10 +70,18 @@ server::middleware make_authenticator(authenticator_options options) {
             if (!shared->verifier) {
                 co_return unauthorized("this broker accepts no tokens (no --jwt-public-key)");
             }
-            auto verified = shared->verifier->verify(authorization->substr(scheme.size()),
-                                                     shared->now());
+            const auto token = authorization->substr(scheme.size());
+            const auto now = shared->now();
+            if (auto known = cache->find(token, now)) {
+                ctx.attributes[std::string(principal_attribute)] = std::move(*known);
+                co_return co_await next(ctx);
+            }
+            auto verified = shared->verifier->verify(token, now);
             if (auto* error = std::get_if<token_error>(&verified)) {
                 co_return unauthorized("invalid bearer token: " + error->message);
+            }
+            if (auto exp = token_expiry(token)) {
+                cache->remember(token, std::get<principal>(verified), *exp, now);
             }
             ctx.attributes[std::string(principal_attribute)] = std::get<principal>(verified);
             co_return co_await next(ctx);

@@ -84,6 +84,37 @@ parsed_query parse_query(const server::request_context& ctx, const namespace_acc
     return out;
 }
 
+/// Answers above this size are sent chunked, a piece at a time, so the broker never holds
+/// the serialised answer next to the members' texts.
+constexpr std::size_t stream_above_bytes = 1u << 20;
+constexpr std::size_t stream_chunk_bytes = 256u << 10;
+
+server::response spliced_response(proxy::spliced_list result)
+{
+    server::response r;
+    r.status = result.http_status;
+    if (result.size_hint() <= stream_above_bytes) {
+        r.body = result.take_all();
+        return r;
+    }
+    auto list = std::make_shared<proxy::spliced_list>(std::move(result));
+    r.stream = [list](server::chunk_writer& out) -> boost::asio::awaitable<void> {
+        std::string chunk;
+        chunk.reserve(stream_chunk_bytes + (64u << 10));
+        for (;;) {
+            chunk.clear();
+            const bool more = list->write_some(chunk, stream_chunk_bytes);
+            if (!chunk.empty() && !co_await out.write(chunk)) {
+                co_return;
+            }
+            if (!more) {
+                co_return;
+            }
+        }
+    };
+    return r;
+}
+
 }  // namespace
 
 namespace detail {
@@ -150,8 +181,8 @@ void add_proxy_routes(server::router& router, const proxy::kube_client& karmada,
                 }
                 parsed.query->only_cluster = cluster;
             }
-            auto result = co_await reader->list(std::move(*parsed.query));
-            co_return server::json_response(result.http_status, result.body);
+            auto result = co_await reader->list_spliced(std::move(*parsed.query));
+            co_return spliced_response(std::move(result));
         };
     };
     router.add("GET", "/api/v1/proxy/resources", list_handler(false));

@@ -123,6 +123,13 @@ net::awaitable<void> app::drive()
                                                                                          now());
             delay = std::clamp(until, std::chrono::steady_clock::duration::zero(), delay);
         }
+        // Idle: serialise a chunk of written objects, and come back at once while any are left
+        // (requests queued meanwhile are served between chunks).
+        if (delay > std::chrono::steady_clock::duration::zero() &&
+            std::chrono::steady_clock::now() - last_request_ >= warm_after_idle &&
+            federation_.warm_caches(warm_chunk) > 0) {
+            delay = std::chrono::steady_clock::duration::zero();
+        }
         driver_timer_.expires_after(delay);
         auto [ec] = co_await driver_timer_.async_wait(net::as_tuple(net::use_awaitable));
         (void)ec; // cancelled: a write changed what is due, or shutdown
@@ -134,6 +141,7 @@ std::vector<broker::server::middleware> app::make_middleware()
     std::vector<broker::server::middleware> chain;
     chain.push_back([this](request_context& ctx, const handler& next) -> net::awaitable<response> {
         count("requests.total");
+        last_request_ = std::chrono::steady_clock::now();
         if (!options_.token.empty() && ctx.path != "/healthz" && ctx.path != "/livez" &&
             ctx.path != "/readyz") {
             auto auth = ctx.headers.value_or("Authorization", "");

@@ -74,6 +74,10 @@ public:
     /// many writes share one pass.
     void advance_now();
     static constexpr std::chrono::microseconds coalesce_window{2000};
+    /// No request for this long: the driver pre-serialises written objects in small chunks so
+    /// that the first GET/LIST after a burst of changes finds their texts ready.
+    static constexpr std::chrono::milliseconds warm_after_idle{50};
+    static constexpr std::size_t warm_chunk = 200;
 
     /// Counts one request in `/fedsim/v1/stats` ("requests.total", "requests.verb.<verb>", ...).
     void count(std::string_view key);
@@ -87,6 +91,7 @@ private:
     change_hub hub_;
     boost::asio::steady_timer driver_timer_;
     std::chrono::steady_clock::time_point last_pass_{};
+    std::chrono::steady_clock::time_point last_request_{};
     std::shared_ptr<broker::server::metrics_registry> metrics_;
     std::string server_address_ = "127.0.0.1:0";
     bool stopping_ = false;

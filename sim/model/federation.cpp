@@ -220,7 +220,19 @@ std::optional<time_point> federation::next_wakeup() const {
         if (t && (!best || *t < *best))
             best = t;
     }
+    if (auto t = impl_->karmada->next_wakeup(); t && (!best || *t < *best))
+        best = t;
     return best;
+}
+
+std::size_t federation::warm_caches(std::size_t max) {
+    std::size_t done = impl_->control_plane->warm_serialized(max);
+    for (auto& m : impl_->members) {
+        if (done >= max)
+            break;
+        done += m->store().warm_serialized(max - done);
+    }
+    return done;
 }
 
 api_result<log_chunk> federation::pod_log(std::string_view cluster, std::string_view namespace_,

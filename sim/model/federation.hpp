@@ -110,6 +110,10 @@ public:
     /// written since the last `advance`), if ever.
     std::optional<time_point> next_wakeup() const;
 
+    /// Pre-serialises up to `max` recently written objects of every store (see
+    /// object_store::warm_serialized); 0 when nothing is left.
+    std::size_t warm_caches(std::size_t max);
+
     /// A member pod's log. 404 NotFound for an unknown cluster or pod; 400 BadRequest
     /// "a container name must be specified for pod X, choose one of: [a b]" or "container c is
     /// not valid for pod X"; for a pod not yet running: 400 `container "c" in pod "X" is

@@ -11,6 +11,7 @@
 
 #include <algorithm>
 #include <cctype>
+#include <cstdlib>
 
 namespace fedsim::model {
 
@@ -332,18 +333,14 @@ void karmada_controller::bootstrap(time_point now) {
         }
     }
     update_clusters(now);
-    // Watch everything from here on.
+    // React to every change from here on.
     for (const auto& r : registry_.all()) {
         bool wanted = propagatable(r) || &r == pp_res_ || &r == cpp_res_ || &r == op_res_ ||
                       &r == rb_res_ || &r == crb_res_ || &r == clusters_res_ || &r == ns_res_;
-        if (!wanted)
-            continue;
-        watch_options o;
-        o.resource_version = std::to_string(cp_.resource_version());
-        auto c = cp_.watch(r, o);
-        if (c)
-            cursors_.emplace_back(&r, std::move(*c));
+        if (wanted)
+            watched_.insert(&r);
     }
+    seen_cp_rv_ = cp_.resource_version();
     sync_namespaces();
 }
 
@@ -355,7 +352,9 @@ void karmada_controller::update_clusters(time_point now) {
         auto fit = faults_.find(name);
         bool ready = fit == faults_.end() || fit->second.ready;
         bool reachable = fit == faults_.end() || !fit->second.unavailable;
-        std::string sig = std::to_string(m->store().resource_version()) + (ready ? "R" : "N") +
+        // Refreshed when the member's allocations or the faults changed, not on every write in
+        // the member (most are pod status updates that leave the summary as it was).
+        std::string sig = std::to_string(m->capacity_version()) + (ready ? "R" : "N") +
                           (reachable ? "r" : "u");
         auto existing = cp_.find(*clusters_res_, "", name);
         if (!existing)
@@ -363,7 +362,23 @@ void karmada_controller::update_clusters(time_point now) {
         if (cluster_signature_[name] == sig && existing->contains("status")) {
             continue;
         }
+        bool ok_now = ready && reachable;
+        auto last_ok = cluster_ok_.find(name);
+        bool summary_only = last_ok != cluster_ok_.end() && last_ok->second == ok_now &&
+                            existing->contains("status");
+        if (summary_only) {
+            // Allocations moved: summarised at most once per period (the first change after a
+            // quiet period at once, later ones when the period is over).
+            auto w = summary_written_.find(name);
+            if (w != summary_written_.end() && now < w->second + summary_period) {
+                summary_due_[name] = w->second + summary_period;
+                continue;
+            }
+            summary_written_[name] = now;
+        }
+        summary_due_.erase(name);
         cluster_signature_[name] = sig;
+        cluster_ok_[name] = ok_now;
         json cluster = *existing;
         json& status = cluster["status"];
         if (!status.is_object())
@@ -384,22 +399,25 @@ void karmada_controller::update_clusters(time_point now) {
                              condition("CompleteAPIEnablements", true, "Complete",
                                        "collected complete APIEnablements from the cluster", now));
             status["kubernetesVersion"] = m->config().kubernetes_version;
-            // Served group-versions, sorted; resources by name.
-            std::map<std::string, std::vector<std::pair<std::string, std::string>>> gvs;
-            for (const auto& r : registry_.all()) {
-                if (r.control_plane_only)
-                    continue;
-                gvs[r.api_version()].emplace_back(r.plural, r.kind);
+            if (api_enablements_.is_null()) {
+                // Served group-versions, sorted; resources by name.
+                std::map<std::string, std::vector<std::pair<std::string, std::string>>> gvs;
+                for (const auto& r : registry_.all()) {
+                    if (r.control_plane_only)
+                        continue;
+                    gvs[r.api_version()].emplace_back(r.plural, r.kind);
+                }
+                json en = json::array();
+                for (auto& [gv, rs] : gvs) {
+                    std::sort(rs.begin(), rs.end());
+                    json list = json::array();
+                    for (const auto& [plural, kind] : rs)
+                        list.push_back({{"name", plural}, {"kind", kind}});
+                    en.push_back({{"groupVersion", gv}, {"resources", list}});
+                }
+                api_enablements_ = std::move(en);
             }
-            json en = json::array();
-            for (auto& [gv, rs] : gvs) {
-                std::sort(rs.begin(), rs.end());
-                json list = json::array();
-                for (const auto& [plural, kind] : rs)
-                    list.push_back({{"name", plural}, {"kind", kind}});
-                en.push_back({{"groupVersion", gv}, {"resources", list}});
-            }
-            status["apiEnablements"] = en;
+            status["apiEnablements"] = api_enablements_;
             auto s = m->summary();
             status["nodeSummary"] = {{"totalNum", s.nodes_total}, {"readyNum", s.nodes_ready}};
             json summary = {{"allocatable", s.allocatable.to_json(s.pods_allocatable)},
@@ -436,8 +454,21 @@ void karmada_controller::update_clusters(time_point now) {
             spec.erase("taints");
         else
             spec["taints"] = kept;
-        cp_.put(*clusters_res_, std::move(cluster));
+        auto stored = cp_.put(*clusters_res_, std::move(cluster));
+        if (summary_only && stored != existing) {
+            const std::string& rv = sget(jget(*stored, "metadata"), "resourceVersion");
+            summary_writes_.insert(std::strtoull(rv.c_str(), nullptr, 10));
+        }
     }
+}
+
+std::optional<time_point> karmada_controller::next_wakeup() const {
+    std::optional<time_point> best;
+    for (const auto& [name, due] : summary_due_) {
+        if (!best || due < *best)
+            best = due;
+    }
+    return best;
 }
 
 void karmada_controller::sync_namespaces() {
@@ -586,42 +617,225 @@ std::optional<api_error> karmada_controller::admit(const resource_info& r, json&
 
 // --- event intake ----------------------------------------------------------------------------
 
-void karmada_controller::drain(time_point now) {
-    bool policies_changed = false;
-    bool clusters_changed = false;
-    bool namespaces_changed = false;
-    if (cp_.resource_version() != seen_cp_rv_) {
-        for (auto& [r, cursor] : cursors_) {
-            auto events = cp_.watch_next(cursor, 1u << 20);
-            if (!events) {
-                watch_options o;
-                auto c = cp_.watch(*r, o);
-                if (!c)
-                    continue;
-                cursor = std::move(*c);
-                events = cp_.watch_next(cursor, 1u << 20);
-                if (!events)
-                    continue;
-                policies_changed = true;
+namespace {
+
+std::string policy_key_of(const resource_info& r, const std::string& ns, const std::string& name) {
+    return r.plural + "|" + ns + "/" + name;
+}
+
+}  // namespace
+
+void karmada_controller::resync_control_plane() {
+    policies_by_name_.clear();
+    policies_by_kind_.clear();
+    policy_entries_.clear();
+    for (const auto* pr : {pp_res_, cpp_res_}) {
+        if (!pr)
+            continue;
+        cp_.for_each(*pr, "", [&](const object_ptr& p) { index_policy(*pr, *p); });
+    }
+    for (const auto& r : registry_.all()) {
+        if (!propagatable(r))
+            continue;
+        cp_.for_each(r, "", [&](const object_ptr& p) {
+            const json& m = jget(*p, "metadata");
+            dirty_templates_.insert({&r, key_of(sget(m, "namespace"), sget(m, "name"))});
+        });
+    }
+    for (const auto* br : {rb_res_, crb_res_}) {
+        if (!br)
+            continue;
+        cp_.for_each(*br, "", [&](const object_ptr& p) {
+            const json& m = jget(*p, "metadata");
+            dirty_bindings_.insert({br, key_of(sget(m, "namespace"), sget(m, "name"))});
+        });
+    }
+    ++clusters_version_;
+    sync_namespaces();
+}
+
+void karmada_controller::unindex_policy(const std::string& pkey) {
+    auto it = policy_entries_.find(pkey);
+    if (it == policy_entries_.end())
+        return;
+    for (const auto& e : it->second) {
+        if (e.rfind("K|", 0) == 0) {
+            // "K|<resource address>": kind entry.
+            for (auto k = policies_by_kind_.begin(); k != policies_by_kind_.end();) {
+                if ("K|" + std::to_string(reinterpret_cast<std::uintptr_t>(k->first)) == e) {
+                    k->second.erase(pkey);
+                    if (k->second.empty()) {
+                        k = policies_by_kind_.erase(k);
+                        continue;
+                    }
+                }
+                ++k;
             }
-            for (const auto& e : *events) {
-                const json& m = jget(*e.object, "metadata");
-                std::string k = key_of(sget(m, "namespace"), sget(m, "name"));
-                if (r == pp_res_ || r == cpp_res_ || r == op_res_)
-                    policies_changed = true;
-                else if (r == rb_res_ || r == crb_res_)
-                    dirty_bindings_.insert({r, k});
-                else if (r == clusters_res_)
-                    clusters_changed = true;
-                else if (r == ns_res_)
-                    namespaces_changed = true;
-                else
-                    dirty_templates_.insert({r, k});
+        } else {
+            auto n = policies_by_name_.find(e);
+            if (n != policies_by_name_.end()) {
+                n->second.erase(pkey);
+                if (n->second.empty())
+                    policies_by_name_.erase(n);
             }
         }
-        seen_cp_rv_ = cp_.resource_version();
     }
-    if (policies_changed) {
+    policy_entries_.erase(it);
+}
+
+namespace {
+
+/// Index key of a name selector: "<resource address>|<ns>/<name>".
+std::string name_entry(const resource_info* r, const std::string& ns, const std::string& name) {
+    return std::to_string(reinterpret_cast<std::uintptr_t>(r)) + "|" + ns + "/" + name;
+}
+
+}  // namespace
+
+void karmada_controller::index_policy(const resource_info& pr, const json& policy) {
+    const json& meta = jget(policy, "metadata");
+    const std::string& pns = sget(meta, "namespace");
+    std::string pkey = policy_key_of(pr, pns, sget(meta, "name"));
+    unindex_policy(pkey);
+    if (jget(meta, "deletionTimestamp").is_string())
+        return;
+    const json& sels = jget(jget(policy, "spec"), "resourceSelectors");
+    if (!sels.is_array())
+        return;
+    auto& entries = policy_entries_[pkey];
+    bool is_pp = &pr == pp_res_;
+    for (const auto& sel : sels) {
+        const resource_info* r = registry_.find_kind(sget(sel, "apiVersion"), sget(sel, "kind"));
+        if (!r)
+            continue;  // never matches a template
+        const std::string& name = sget(sel, "name");
+        if (is_pp && !name.empty()) {
+            std::string e = name_entry(r, r->namespaced ? pns : "", name);
+            policies_by_name_[e].insert(pkey);
+            entries.push_back(std::move(e));
+        } else {
+            policies_by_kind_[r].insert(pkey);
+            entries.push_back("K|" + std::to_string(reinterpret_cast<std::uintptr_t>(r)));
+        }
+    }
+}
+
+void karmada_controller::on_policy_event(const resource_info& pr, event_type type,
+                                         const object_ptr& policy) {
+    const json& meta = jget(*policy, "metadata");
+    const std::string& pns = sget(meta, "namespace");
+    std::string pkey = policy_key_of(pr, pns, sget(meta, "name"));
+    if (type == event_type::deleted)
+        unindex_policy(pkey);
+    else
+        index_policy(pr, *policy);
+    // Templates it claims (a change may release them) ...
+    if (auto c = claims_.find(pkey); c != claims_.end()) {
+        for (const auto& t : c->second)
+            dirty_templates_.insert(t);
+    }
+    if (type == event_type::deleted)
+        return;
+    // ... and templates it may select now.
+    const json& sels = jget(jget(*policy, "spec"), "resourceSelectors");
+    if (!sels.is_array())
+        return;
+    bool is_pp = &pr == pp_res_;
+    for (const auto& sel : sels) {
+        const resource_info* r = registry_.find_kind(sget(sel, "apiVersion"), sget(sel, "kind"));
+        if (!r || !propagatable(*r))
+            continue;
+        const std::string& name = sget(sel, "name");
+        std::string ns = is_pp ? pns : sget(sel, "namespace");
+        if (!r->namespaced)
+            ns.clear();
+        if (!name.empty() && (is_pp || !ns.empty() || !r->namespaced)) {
+            dirty_templates_.insert({r, key_of(ns, name)});
+            continue;
+        }
+        cp_.for_each(*r, ns, [&](const object_ptr& p) {
+            const json& m = jget(*p, "metadata");
+            if (!name.empty() && sget(m, "name") != name)
+                return;
+            dirty_templates_.insert({r, key_of(sget(m, "namespace"), sget(m, "name"))});
+        });
+    }
+}
+
+void karmada_controller::set_claim(const resource_info& r, const std::string& tkey,
+                                   const std::string& pkey) {
+    auto t = std::make_pair(&r, tkey);
+    auto it = claimed_by_.find(t);
+    if (it != claimed_by_.end()) {
+        if (it->second == pkey)
+            return;
+        auto c = claims_.find(it->second);
+        if (c != claims_.end()) {
+            c->second.erase(t);
+            if (c->second.empty())
+                claims_.erase(c);
+        }
+        claimed_by_.erase(it);
+    }
+    if (pkey.empty())
+        return;
+    claimed_by_.emplace(t, pkey);
+    claims_[pkey].insert(t);
+}
+
+void karmada_controller::drain(time_point now) {
+    bool overrides_changed = false;
+    bool clusters_changed = false;
+    bool capacity_changed = false;
+    bool namespaces_changed = false;
+    if (cp_.resource_version() != seen_cp_rv_) {
+        // One pass over the control plane's change feed. Policy events only touch the policy
+        // index here; the templates they affect are marked afterwards, once the index is whole.
+        std::vector<std::tuple<const resource_info*, event_type, object_ptr>> policy_events;
+        bool complete = cp_.changes_since(
+            seen_cp_rv_, [&](const resource_info& rr, event_type type, const object_ptr& obj) {
+                const resource_info* r = &rr;
+                if (!watched_.count(r))
+                    return;
+                const json& m = jget(*obj, "metadata");
+                if (r == pp_res_ || r == cpp_res_) {
+                    policy_events.emplace_back(r, type, obj);
+                } else if (r == op_res_) {
+                    overrides_changed = true;
+                } else if (r == rb_res_ || r == crb_res_) {
+                    auto rv = std::strtoull(sget(m, "resourceVersion").c_str(), nullptr, 10);
+                    if (!own_writes_.erase(rv))
+                        dirty_bindings_.insert({r, key_of(sget(m, "namespace"), sget(m, "name"))});
+                } else if (r == clusters_res_) {
+                    auto rv = std::strtoull(sget(m, "resourceVersion").c_str(), nullptr, 10);
+                    if (summary_writes_.erase(rv))
+                        capacity_changed = true;
+                    else
+                        clusters_changed = true;
+                } else if (r == ns_res_) {
+                    namespaces_changed = true;
+                } else {
+                    auto rv = std::strtoull(sget(m, "resourceVersion").c_str(), nullptr, 10);
+                    if (!own_writes_.erase(rv))
+                        dirty_templates_.insert({r, key_of(sget(m, "namespace"), sget(m, "name"))});
+                }
+            });
+        seen_cp_rv_ = cp_.resource_version();
+        summary_writes_.clear();
+        own_writes_.clear();
+        if (!complete) {
+            resync_control_plane();
+        } else {
+            for (const auto& [r, type, obj] : policy_events)
+                on_policy_event(*r, type, obj);
+        }
+    }
+    if (overrides_changed)
+        ++overrides_version_;
+    if (clusters_changed)
+        ++placement_version_;
+    if (overrides_changed) {
+        // OverridePolicies shape every copy: revisit all templates (rare).
         for (const auto& r : registry_.all()) {
             if (!propagatable(r))
                 continue;
@@ -632,6 +846,7 @@ void karmada_controller::drain(time_point now) {
         }
     }
     if (clusters_changed) {
+        // Readiness, taints, labels...: every binding may place or apply differently.
         ++clusters_version_;
         for (const auto* br : {rb_res_, crb_res_}) {
             if (!br)
@@ -641,15 +856,39 @@ void karmada_controller::drain(time_point now) {
                 dirty_bindings_.insert({br, key_of(sget(m, "namespace"), sget(m, "name"))});
             });
         }
+    } else if (capacity_changed) {
+        // Only free capacity moved: the bindings that failed to schedule try again.
+        ++clusters_version_;
+        for (const auto& b : unscheduled_)
+            dirty_bindings_.insert(b);
     }
     if (namespaces_changed)
         sync_namespaces();
-    // Members that changed: refresh the bindings placed there.
+    // Members that changed: refresh the bindings whose copies changed there.
     for (auto* m : members_) {
         auto rv = m->store().resource_version();
-        if (member_seen_rv_[m->name()] == rv)
+        auto& seen = member_seen_rv_[m->name()];
+        if (seen == rv)
             continue;
-        member_seen_rv_[m->name()] = rv;
+        std::string prefix = m->name() + "|";
+        bool complete = m->store().changes_since(
+            seen, [&](const resource_info& r, event_type, const object_ptr& obj) {
+                if (!propagatable(r))
+                    return;
+                const json& om = jget(*obj, "metadata");
+                auto it = copies_.find(prefix + r.plural + "." + r.group + "|" +
+                                       key_of(sget(om, "namespace"), sget(om, "name")));
+                if (it == copies_.end())
+                    return;
+                auto bar = it->second.find('|');
+                const resource_info* br =
+                    it->second.substr(0, bar) == "resourcebindings" ? rb_res_ : crb_res_;
+                dirty_bindings_.insert({br, it->second.substr(bar + 1)});
+            });
+        seen = rv;
+        if (complete)
+            continue;
+        // The member's history moved on without us: every binding placed there.
         for (const auto& [bkey, per_cluster] : applied_) {
             if (!per_cluster.count(m->name()))
                 continue;
@@ -732,15 +971,40 @@ std::optional<karmada_controller::policy_ref> karmada_controller::find_policy(
         std::optional<policy_ref> best;
         if (!pr)
             return best;
-        cp_.for_each(*pr, in_ns, [&](const object_ptr& p) {
-            if (jget(jget(*p, "metadata"), "deletionTimestamp").is_string())
+        // Only the policies that can select this template (see policies_by_name_).
+        std::vector<object_ptr> candidates;
+        auto add = [&](const std::string& pkey) {
+            auto bar = pkey.find('|');
+            auto slash = pkey.find('/', bar + 1);
+            std::string pns = pkey.substr(bar + 1, slash - bar - 1);
+            if (!cluster_scoped && pns != in_ns)
                 return;
+            if (auto p = cp_.find(*pr, pns, pkey.substr(slash + 1)))
+                candidates.push_back(std::move(p));
+        };
+        std::string prefix = pr->plural + "|";
+        if (!cluster_scoped) {
+            auto n = policies_by_name_.find(name_entry(&r, r.namespaced ? ns : "", name));
+            if (n != policies_by_name_.end()) {
+                for (const auto& pkey : n->second)
+                    add(pkey);
+            }
+        }
+        if (auto k = policies_by_kind_.find(&r); k != policies_by_kind_.end()) {
+            for (const auto& pkey : k->second) {
+                if (pkey.rfind(prefix, 0) == 0)
+                    add(pkey);
+            }
+        }
+        for (const auto& p : candidates) {
+            if (jget(jget(*p, "metadata"), "deletionTimestamp").is_string())
+                continue;
             int level = match_level(*p, cluster_scoped);
             if (level == 0)
-                return;
+                continue;
             if (!best) {
                 best = policy_ref{pr, p, level};
-                return;
+                continue;
             }
             auto prio = [](const json& o) { return iget(jget(o, "spec"), "priority", 0); };
             std::int64_t a = prio(*p), b = prio(*best->object);
@@ -751,7 +1015,7 @@ std::optional<karmada_controller::policy_ref> karmada_controller::find_policy(
                                     sget(jget(*best->object, "metadata"), "name");
             if (better)
                 best = policy_ref{pr, p, level};
-        });
+        }
         return best;
     };
     // An existing claim stays while its policy still selects the template (no preemption).
@@ -793,16 +1057,19 @@ void karmada_controller::reconcile_template(const resource_info& r, const std::s
     std::string bkey = br->plural + "|" + key_of(bns, bname);
     auto drop_binding = [&] {
         remove_copies(bkey, r, ns, name, {});
-        applied_.erase(bkey);
+        forget_applied(bkey);
         cp_.erase(*br, bns, bname);
     };
+    std::string tkey = key_of(ns, name);
     if (!tmpl || jget(jget(*tmpl, "metadata"), "deletionTimestamp").is_string()) {
+        set_claim(r, tkey, "");
         drop_binding();
         return;
     }
     auto policy = find_policy(r, *tmpl);
     const json& tmeta = jget(*tmpl, "metadata");
     if (!policy) {
+        set_claim(r, tkey, "");
         if (cp_.find(*br, bns, bname))
             drop_binding();
         // Forget a stale claim.
@@ -822,11 +1089,13 @@ void karmada_controller::reconcile_template(const resource_info& r, const std::s
                 changed = true;
         }
         if (changed)
-            cp_.put(r, std::move(t));
+            note_own_write(tmpl, cp_.put(r, std::move(t)));
         return;
     }
     const json& pol = *policy->object;
     const json& pmeta = jget(pol, "metadata");
+    set_claim(r, tkey,
+              policy_key_of(*policy->resource, sget(pmeta, "namespace"), sget(pmeta, "name")));
     bool is_pp = policy->resource == pp_res_;
     const char* id_label = is_pp ? "propagationpolicy.karmada.io/permanent-id"
                                  : "clusterpropagationpolicy.karmada.io/permanent-id";
@@ -853,8 +1122,11 @@ void karmada_controller::reconcile_template(const resource_info& r, const std::s
             m["labels"][id_label] = policy_id;
             m["annotations"]["clusterpropagationpolicy.karmada.io/name"] = sget(pmeta, "name");
         }
-        if (t != *tmpl)
-            tmpl = cp_.put(r, std::move(t));
+        if (t != *tmpl) {
+            auto stored = cp_.put(r, std::move(t));
+            note_own_write(tmpl, stored);
+            tmpl = stored;
+        }
     }
     const json& tm = jget(*tmpl, "metadata");
     (void)tmeta;
@@ -1017,8 +1289,15 @@ void karmada_controller::schedule(const resource_info& br, json& binding, time_p
             cand.name = cname;
             cand.previous = in_prev ? previous[cname] : 0;
             cand.score = in_prev ? 100 : 0;
-            auto cap = div::parse_cluster_capacity(*c, "cluster");
-            cand.available = cap ? div::max_available_replicas(*cap, request) : 0;
+            // Parsed once per Cluster object version, not once per binding.
+            auto& cached = capacity_cache_[cname];
+            if (cached.first != c) {
+                auto cap = div::parse_cluster_capacity(*c, "cluster");
+                cached.first = c;
+                cached.second = cap ? std::optional<div::cluster_capacity>(*cap) : std::nullopt;
+            }
+            cand.available =
+                cached.second ? div::max_available_replicas(*cached.second, request) : 0;
             if (kind == div::strategy::static_weight && static_list.is_array()) {
                 std::int64_t w = 0;
                 for (const auto& rule : static_list) {
@@ -1348,6 +1627,72 @@ json karmada_controller::member_copy(const resource_info& tr, const json& tmpl, 
     return copy;
 }
 
+namespace {
+
+/// Equal apart from `.status` and `metadata.resourceVersion` (what our own status writes on a
+/// template change).
+bool same_but_status(const json& a, const json& b) {
+    if (&a == &b)
+        return true;
+    if (!a.is_object() || !b.is_object())
+        return a == b;
+    std::size_t na = 0, nb = 0;
+    for (auto it = a.begin(); it != a.end(); ++it) {
+        if (it.key() == "status")
+            continue;
+        ++na;
+        auto o = b.find(it.key());
+        if (o == b.end())
+            return false;
+        if (it.key() == "metadata" && it->is_object() && o->is_object()) {
+            std::size_t ma = 0, mb = 0;
+            for (auto m = it->begin(); m != it->end(); ++m) {
+                if (m.key() == "resourceVersion")
+                    continue;
+                ++ma;
+                auto om = o->find(m.key());
+                if (om == o->end() || *om != *m)
+                    return false;
+            }
+            for (auto m = o->begin(); m != o->end(); ++m)
+                mb += m.key() == "resourceVersion" ? 0 : 1;
+            if (ma != mb)
+                return false;
+        } else if (*o != *it) {
+            return false;
+        }
+    }
+    for (auto it = b.begin(); it != b.end(); ++it)
+        nb += it.key() == "status" ? 0 : 1;
+    return na == nb;
+}
+
+}  // namespace
+
+void karmada_controller::note_own_write(const object_ptr& before, const object_ptr& after) {
+    if (!after || after == before)
+        return;  // unchanged: no event
+    own_writes_.insert(
+        std::strtoull(sget(jget(*after, "metadata"), "resourceVersion").c_str(), nullptr, 10));
+}
+
+void karmada_controller::forget_applied(const std::string& binding_key) {
+    auto it = applied_.find(binding_key);
+    if (it == applied_.end())
+        return;
+    for (const auto& [cluster, st] : it->second) {
+        const json& d = st.desired;
+        const resource_info* tr = registry_.find_kind(sget(d, "apiVersion"), sget(d, "kind"));
+        if (!tr)
+            continue;
+        const json& dm = jget(d, "metadata");
+        std::string ns = tr->namespaced ? sget(dm, "namespace") : std::string();
+        copies_.erase(cluster + "|" + tr->plural + "." + tr->group + "|" +
+                      key_of(ns, sget(dm, "name")));
+    }
+    applied_.erase(it);
+}
+
 void karmada_controller::remove_copies(const std::string& binding_key, const resource_info& tr,
                                        const std::string& ns, const std::string& name,
                                        const std::set<std::string>& keep) {
@@ -1372,12 +1717,15 @@ void karmada_controller::remove_copies(const std::string& binding_key, const res
                 (void)m->store().remove(tr, ns, name, o);
             }
         }
+        copies_.erase(c->first + "|" + tr.plural + "." + tr.group + "|" + key_of(ns, name));
         c = it->second.erase(c);
     }
 }
 
-void karmada_controller::apply_to_members(const resource_info& br, json& binding, const json& tmpl,
-                                          const resource_info& tr, time_point now) {
+void karmada_controller::apply_to_members(const resource_info& br, json& binding,
+                                          const object_ptr& tmpl_ptr, const resource_info& tr,
+                                          time_point now) {
+    const json& tmpl = *tmpl_ptr;
     (void)now;
     const json& bm = jget(binding, "metadata");
     std::string bkey = br.plural + "|" + key_of(sget(bm, "namespace"), sget(bm, "name"));
@@ -1419,17 +1767,33 @@ void karmada_controller::apply_to_members(const resource_info& br, json& binding
         auto* m = member(cname);
         if (!m)
             continue;
+        auto prev = state.find(cname);
+        auto existing = m->store().find(tr, ns, name);
+        bool same_basis = prev != state.end() && existing && prev->second.error.empty() &&
+                          prev->second.overrides_basis == overrides_version_ &&
+                          prev->second.clusters_basis == placement_version_ &&
+                          prev->second.spec_basis == spec &&
+                          (prev->second.template_basis == tmpl_ptr ||
+                           same_but_status(*prev->second.template_basis, tmpl));
+        if (same_basis) {
+            prev->second.template_basis = tmpl_ptr;
+            continue;
+        }
         json desired = member_copy(tr, tmpl, binding, cname, divided ? share.replicas : -1);
         if (!completions.empty() && desired["spec"].is_object()) {
             desired["spec"]["completions"] = completions[cname];
         }
-        auto prev = state.find(cname);
-        auto existing = m->store().find(tr, ns, name);
+        applied_state st;
+        st.template_basis = tmpl_ptr;
+        st.spec_basis = spec;
+        st.overrides_basis = overrides_version_;
+        st.clusters_basis = placement_version_;
         if (prev != state.end() && prev->second.desired == desired && existing &&
             prev->second.error.empty()) {
+            st.desired = std::move(prev->second.desired);
+            prev->second = std::move(st);
             continue;
         }
-        applied_state st;
         st.desired = desired;
         if (tr.namespaced && ns_res_ && !m->store().find(*ns_res_, "", ns)) {
             (void)m->store().create(*ns_res_, "", json{{"metadata", {{"name", ns}}}});
@@ -1452,6 +1816,7 @@ void karmada_controller::apply_to_members(const resource_info& br, json& binding
             m->store().put(tr, std::move(merged));
         }
         state[cname] = std::move(st);
+        copies_[cname + "|" + tr.plural + "." + tr.group + "|" + key_of(ns, name)] = bkey;
     }
     remove_copies(bkey, tr, ns, name, targets);
 }
@@ -1512,7 +1877,8 @@ void karmada_controller::aggregate(const resource_info& br, json& binding, const
     json& status = binding["status"];
     if (!status.is_object())
         status = json::object();
-    const json old_items = jget(status, "aggregatedStatus");
+    // Read before `status["aggregatedStatus"]` is replaced at the end (no copy needed).
+    const json& old_items = jget(status, "aggregatedStatus");
     const json& cl = jget(jget(binding, "spec"), "clusters");
     std::vector<std::string> targets;
     if (cl.is_array()) {
@@ -1829,7 +2195,23 @@ void karmada_controller::write_template_status(const resource_info& tr, const js
         return;
     json t = tmpl;
     t["status"] = st;
-    cp_.put(tr, std::move(t));
+    auto before = cp_.find(tr, sget(jget(tmpl, "metadata"), "namespace"),
+                           sget(jget(tmpl, "metadata"), "name"));
+    auto stored = cp_.put(tr, std::move(t));
+    note_own_write(before, stored);
+    // Only the status moved: the member copies made from the template are still right.
+    const resource_info* br = tr.namespaced ? rb_res_ : crb_res_;
+    const json& bmeta = jget(binding, "metadata");
+    if (br && stored != before) {
+        auto it = applied_.find(br->plural + "|" +
+                                key_of(sget(bmeta, "namespace"), sget(bmeta, "name")));
+        if (it != applied_.end()) {
+            for (auto& [cluster, st_applied] : it->second) {
+                if (st_applied.template_basis == before)
+                    st_applied.template_basis = stored;
+            }
+        }
+    }
 }
 
 void karmada_controller::reconcile_binding(const resource_info& br, const std::string& ns,
@@ -1853,8 +2235,9 @@ void karmada_controller::reconcile_binding(const resource_info& br, const std::s
                     (void)m->store().remove(*tr, sget(dm, "namespace"), sget(dm, "name"), o);
                 }
             }
-            applied_.erase(it);
+            forget_applied(bkey);
         }
+        unscheduled_.erase({&br, key_of(ns, name)});
         return;
     }
     const json& res = jget(jget(*b, "spec"), "resource");
@@ -1863,7 +2246,8 @@ void karmada_controller::reconcile_binding(const resource_info& br, const std::s
     if (!tmpl || sget(jget(*tmpl, "metadata"), "uid") != sget(res, "uid")) {
         if (tr)
             remove_copies(bkey, *tr, sget(res, "namespace"), sget(res, "name"), {});
-        applied_.erase(bkey);
+        forget_applied(bkey);
+        unscheduled_.erase({&br, key_of(ns, name)});
         cp_.erase(br, ns, name);
         return;
     }
@@ -1876,14 +2260,20 @@ void karmada_controller::reconcile_binding(const resource_info& br, const std::s
     auto cv = binding_clusters_version_.find(key_of(ns, name));
     bool retry =
         !scheduled_ok && (cv == binding_clusters_version_.end() || cv->second != clusters_version_);
-    if (never || stale || retry)
+    if (never || stale || retry) {
         schedule(br, binding, now);
+        if (condition_true(jget(binding, "status"), "Scheduled"))
+            unscheduled_.erase({&br, key_of(ns, name)});
+        else
+            unscheduled_.insert({&br, key_of(ns, name)});
+    }
     if (condition_true(jget(binding, "status"), "Scheduled") ||
         jget(jget(binding, "spec"), "clusters").is_array()) {
-        apply_to_members(br, binding, *tmpl, *tr, now);
+        apply_to_members(br, binding, tmpl, *tr, now);
         aggregate(br, binding, *tmpl, *tr, now);
     }
     auto stored = cp_.put(br, binding);
+    note_own_write(b, stored);
     write_template_status(*tr, *tmpl, *stored);
 }
 

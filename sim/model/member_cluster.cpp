@@ -145,13 +145,8 @@ member_cluster::member_cluster(const resource_registry& registry, cluster_config
           registry_.find("batch.volcano.sh", "v1alpha1", "jobs"),
           registry_.find("ray.io", "v1", "rayclusters"), registry_.find("ray.io", "v1", "rayjobs"),
           registry_.find("kubeflow.org", "v1", "notebooks")}) {
-        if (!r)
-            continue;
-        watch_options o;
-        o.resource_version = std::to_string(store_.resource_version());
-        auto c = store_.watch(*r, o);
-        if (c)
-            cursors_.emplace_back(r, std::move(*c));
+        if (r)
+            watched_.push_back(r);
     }
     seen_rv_ = store_.resource_version();
 }
@@ -321,6 +316,7 @@ void member_cluster::track_pod(const json& pod) {
     if (!p.owner.empty())
         by_owner_[p.owner].insert(key);
     pods_.emplace(key, std::move(p));
+    ++capacity_version_;
 }
 
 void member_cluster::release(pod_state& p) {
@@ -331,6 +327,7 @@ void member_cluster::release(pod_state& p) {
         first_free_node_ = std::min(first_free_node_, static_cast<std::size_t>(p.node));
         p.node = -1;
         capacity_freed_ = true;
+        ++capacity_version_;
     }
 }
 
@@ -341,7 +338,8 @@ void member_cluster::forget_pod(const std::string& key) {
     auto& p = it->second;
     if (p.phase != pod_phase::succeeded && p.phase != pod_phase::failed)
         release(p);
-    pending_.erase({p.sequence, key});
+    if (pending_.erase({p.sequence, key}))
+        ++capacity_version_;
     if (!p.owner.empty()) {
         auto o = by_owner_.find(p.owner);
         if (o != by_owner_.end()) {
@@ -357,7 +355,7 @@ void member_cluster::forget_pod(const std::string& key) {
         if (s1 != std::string::npos && s2 != std::string::npos && s3 != std::string::npos) {
             std::string group = parts.substr(0, s1);
             std::string plural = parts.substr(s1 + 1, s2 - s1 - 1);
-            for (const auto& [r, c] : cursors_) {
+            for (const auto* r : watched_) {
                 if (r->group == group && r->plural == plural) {
                     dirty_.insert({r, parts.substr(s2 + 1)});
                 }
@@ -370,52 +368,60 @@ void member_cluster::forget_pod(const std::string& key) {
 void member_cluster::drain_events() {
     if (store_.resource_version() == seen_rv_)
         return;
-    for (auto& [r, cursor] : cursors_) {
-        auto events = store_.watch_next(cursor, 1u << 20);
-        if (!events) {
-            // Fell out of the history: resynchronise from the current state.
-            watch_options o;
-            auto c = store_.watch(*r, o);
-            if (!c)
-                continue;
-            cursor = std::move(*c);
-            events = store_.watch_next(cursor, 1u << 20);
-            if (!events)
-                continue;
-            if (r == pods_res_) {
-                std::set<std::string> present;
-                for (const auto& e : *events) {
-                    const json& m = jget(*e.object, "metadata");
-                    present.insert(key_of(sget(m, "namespace"), sget(m, "name")));
-                }
-                std::vector<std::string> gone;
-                for (const auto& [k, p] : pods_) {
-                    if (!present.count(k))
-                        gone.push_back(k);
-                }
-                for (const auto& k : gone)
-                    forget_pod(k);
-            }
-        }
-        for (const auto& e : *events) {
-            const json& m = jget(*e.object, "metadata");
+    auto watched = [&](const resource_info* r) {
+        return std::find(watched_.begin(), watched_.end(), r) != watched_.end();
+    };
+    // One pass over the change feed (track_pod / forget_pod do not write to the store).
+    bool complete = store_.changes_since(
+        seen_rv_, [&](const resource_info& rr, event_type type, const object_ptr& obj) {
+            const resource_info* r = &rr;
+            if (!watched(r))
+                return;
+            const json& m = jget(*obj, "metadata");
             const std::string& ns = sget(m, "namespace");
             const std::string& name = sget(m, "name");
             if (r == pods_res_) {
                 std::string key = key_of(ns, name);
-                if (e.type == event_type::deleted) {
+                if (type == event_type::deleted) {
                     auto it = pods_.find(key);
                     if (it != pods_.end() && it->second.uid == sget(m, "uid"))
                         forget_pod(key);
-                } else if (e.type == event_type::added) {
-                    track_pod(*e.object);
+                } else if (type == event_type::added) {
+                    track_pod(*obj);
                 }
             } else {
                 dirty_.insert({r, key_of(ns, name)});
             }
+        });
+    seen_rv_ = store_.resource_version();
+    if (complete)
+        return;
+    // Fell out of the history: resynchronise from the current state.
+    for (const auto* r : watched_) {
+        if (r == pods_res_) {
+            std::set<std::string> present;
+            std::vector<object_ptr> current;
+            store_.for_each(*r, "", [&](const object_ptr& p) {
+                const json& m = jget(*p, "metadata");
+                present.insert(key_of(sget(m, "namespace"), sget(m, "name")));
+                current.push_back(p);
+            });
+            std::vector<std::string> gone;
+            for (const auto& [k, p] : pods_) {
+                if (!present.count(k))
+                    gone.push_back(k);
+            }
+            for (const auto& k : gone)
+                forget_pod(k);
+            for (const auto& p : current)
+                track_pod(*p);
+        } else {
+            store_.for_each(*r, "", [&](const object_ptr& p) {
+                const json& m = jget(*p, "metadata");
+                dirty_.insert({r, key_of(sget(m, "namespace"), sget(m, "name"))});
+            });
         }
     }
-    seen_rv_ = store_.resource_version();
 }
 
 // --- scheduler and kubelet -------------------------------------------------------------------
@@ -537,6 +543,7 @@ bool member_cluster::schedule_pending(time_point now) {
         n.used.add(p.requests);
         n.pods_used += 1;
         p.node = chosen;
+        ++capacity_version_;
         p.phase = pod_phase::creating;
         p.scheduled = now;
         bound.push_back({seq, key});
@@ -663,7 +670,7 @@ bool member_cluster::run_timers(time_point now) {
             auto b2 = rest.find('|', b1 + 1);
             std::string group = rest.substr(0, b1);
             std::string plural = rest.substr(b1 + 1, b2 - b1 - 1);
-            for (const auto& [res, c] : cursors_) {
+            for (const auto* res : watched_) {
                 if (res->group == group && res->plural == plural)
                     dirty_.insert({res, rest.substr(b2 + 1)});
             }
@@ -700,7 +707,7 @@ bool member_cluster::run_timers(time_point now) {
             auto s2 = p.owner.find('/', s1 + 1);
             std::string group = p.owner.substr(0, s1);
             std::string plural = p.owner.substr(s1 + 1, s2 - s1 - 1);
-            for (const auto& [res, c] : cursors_) {
+            for (const auto* res : watched_) {
                 if (res->group == group && res->plural == plural) {
                     dirty_.insert({res, p.owner.substr(s2 + 1)});
                 }

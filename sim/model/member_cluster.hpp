@@ -63,6 +63,10 @@ public:
     std::optional<time_point> next_wakeup() const;
 
     member_summary summary() const;
+    /// Changes whenever what `summary` and `allocatable_modelings` report may have changed
+    /// (a pod bound, released, queued or dropped): the cluster-status controller refreshes the
+    /// Cluster object only then, not on every pod status write.
+    std::uint64_t capacity_version() const { return capacity_version_; }
     /// `allocatableModelings` for `spec.resourceModels` (Karmada's counting, including the
     /// quirk that counting stops at the first node whose pod slots are full).
     nlohmann::json allocatable_modelings(const nlohmann::json& resource_models) const;
@@ -150,10 +154,13 @@ private:
     /// first `advance` with a later `now` (the next simulation tick).
     std::set<std::pair<const resource_info*, std::string>> deferred_;
     time_point deferred_at_{};
-    std::vector<std::pair<const resource_info*, watch_cursor>> cursors_;
+    /// The kinds the controllers react to (pods and the workload kinds), read from the store's
+    /// change feed after `seen_rv_`.
+    std::vector<const resource_info*> watched_;
     std::uint64_t seen_rv_ = 0;
     std::uint64_t sequence_ = 0;
     bool capacity_freed_ = false;
+    std::uint64_t capacity_version_ = 0;
     std::size_t first_free_node_ = 0;
     std::map<std::string, time_point> rayjob_ends_;  ///< rayjob key → when its job finishes
 

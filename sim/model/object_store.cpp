@@ -216,6 +216,10 @@ struct object_store::impl {
     std::uint64_t sequence = 0;
     // Serialised texts of current objects, by object address (dropped when replaced).
     std::unordered_map<const json*, std::shared_ptr<const std::string>> texts;
+    // Objects written since `warm_serialized` last looked (may repeat or be gone by then);
+    // bounded: past the cap the oldest are left to be serialised on demand.
+    std::deque<std::pair<const resource_info*, std::string>> unwarmed;
+    static constexpr std::size_t unwarmed_cap = 100000;
 
     table& t(const resource_info& r) { return tables[&r]; }
 
@@ -352,10 +356,10 @@ object_ptr object_store::put(const resource_info& resource, json object) {
             std::int64_t g = pm.value("generation", std::int64_t{1});
             meta["generation"] = spec_equal(*prev, object) ? g : g + 1;
         }
-        // An unchanged object is not written again (no new resourceVersion, no event).
-        json cmp = object;
-        cmp["metadata"]["resourceVersion"] = pm.value("resourceVersion", "");
-        if (cmp == *prev)
+        // An unchanged object is not written again (no new resourceVersion, no event). The
+        // incoming RV is overwritten below anyway, so compare with the stored one in place.
+        meta["resourceVersion"] = str_or_empty(pm, "resourceVersion");
+        if (object == *prev)
             return prev;
     }
     meta["resourceVersion"] = std::to_string(++rv_);
@@ -370,6 +374,9 @@ object_ptr object_store::put(const resource_info& resource, json object) {
         stored.cold = ptr;
     } else {
         stored.hot = ptr;
+        if (impl_->unwarmed.size() >= impl::unwarmed_cap)
+            impl_->unwarmed.pop_front();
+        impl_->unwarmed.emplace_back(&resource, key);
     }
     impl_->record(rv_, prev ? event_type::modified : event_type::added, resource, ptr, prev);
     return ptr;
@@ -849,6 +856,27 @@ std::shared_ptr<const std::string> object_store::serialized(const object_ptr& ob
     if (current && current->hot == object)
         impl_->texts.emplace(object.get(), text);
     return text;
+}
+
+std::size_t object_store::warm_serialized(std::size_t max) {
+    std::size_t done = 0;
+    while (done < max && !impl_->unwarmed.empty()) {
+        // Newest first: what was just written is what clients are about to read.
+        auto [r, key] = std::move(impl_->unwarmed.back());
+        impl_->unwarmed.pop_back();
+        auto tit = impl_->tables.find(r);
+        if (tit == impl_->tables.end())
+            continue;
+        auto oit = tit->second.objects.find(key);
+        if (oit == tit->second.objects.end() || !oit->second.hot)
+            continue;
+        const json* obj = oit->second.hot.get();
+        if (impl_->texts.count(obj))
+            continue;
+        impl_->texts.emplace(obj, std::make_shared<const std::string>(obj->dump()));
+        ++done;
+    }
+    return done;
 }
 
 std::string object_store::serialize_list(const resource_info& resource,
@@ -1374,6 +1402,21 @@ api_result<std::vector<watch_event>> object_store::watch_next(watch_cursor& curs
     if (it == hist.end())
         cursor.position = std::max(cursor.position, rv_);
     return out;
+}
+
+bool object_store::changes_since(
+    std::uint64_t since,
+    const std::function<void(const resource_info&, event_type, const object_ptr&)>& visit) const {
+    if (since >= rv_)
+        return true;
+    if (since < impl_->trimmed_rv)
+        return false;
+    const auto& hist = impl_->history;
+    auto after = [](std::uint64_t v, const impl::event_record& e) { return v < e.rv; };
+    auto it = std::upper_bound(hist.begin(), hist.end(), since, after);
+    for (; it != hist.end(); ++it)
+        visit(*it->resource, it->type, it->object);
+    return true;
 }
 
 watch_event object_store::bookmark(const watch_cursor& cursor) const {

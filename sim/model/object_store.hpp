@@ -187,6 +187,14 @@ public:
     api_result<std::vector<watch_event>> watch_next(watch_cursor& cursor,
                                                     std::size_t max = 1000) const;
 
+    /// Every event after resourceVersion `since`, of every resource, in resourceVersion order:
+    /// the controllers' one-pass change feed (a watch cursor per kind would scan the history once
+    /// per kind). Returns false, visiting nothing, when `since` left the bounded history (the
+    /// caller must resynchronise from the current state). `visit` must not write to this store.
+    bool changes_since(std::uint64_t since,
+                       const std::function<void(const resource_info& resource, event_type type,
+                                                const object_ptr& object)>& visit) const;
+
     /// A BOOKMARK event at the current RV for `cursor`'s resource.
     watch_event bookmark(const watch_cursor& cursor) const;
 
@@ -217,6 +225,10 @@ public:
     /// `object` as compact JSON text, cached until the object is replaced, so repeated GETs and
     /// LISTs of unchanged objects do not serialise again. `object` must come from this store.
     std::shared_ptr<const std::string> serialized(const object_ptr& object) const;
+    /// Serialises up to `max` recently written objects whose text is not cached yet, so that
+    /// a later GET or LIST finds it ready (the HTTP layer calls this while no request is
+    /// waiting). Returns how many it serialised; 0 means nothing is left to do.
+    std::size_t warm_serialized(std::size_t max);
     /// A whole list page as a response body (the same JSON as `to_list_json`), built from the
     /// cached item texts: the fast path for large lists.
     std::string serialize_list(const resource_info& resource, const list_result& page) const;
