@@ -63,6 +63,19 @@ std::string sha256_hex(std::string_view text) {
     return out;
 }
 
+namespace {
+
+/// The state part of `updated` (update_status does not read the documents back).
+void adopt_status(store::job_record& job, store::job_record&& updated) {
+    job.state = updated.state;
+    job.message = std::move(updated.message);
+    job.cluster_status = std::move(updated.cluster_status);
+    job.updated_at = updated.updated_at;
+    job.generation = updated.generation;
+}
+
+}  // namespace
+
 job_service::job_service(store::store& store, proxy::kube_client& karmada,
                          proxy::member_registry& members, job_service_options options,
                          std::function<void()> wake_reconciler)
@@ -187,7 +200,7 @@ proxy::net::awaitable<api_reply> job_service::submit(const auth::principal& who,
         update.reason = "Propagated";
         update.message = "created in Karmada; waiting for the member clusters";
         if (auto updated = co_await store_.update_status(record.id, std::move(update))) {
-            record = std::move(*updated);
+            adopt_status(record, std::move(*updated));
         }
     } else if (created.error().reason == name_conflict_reason) {
         // Retrying cannot help: the name belongs to another job's objects. Fail the job (its
@@ -198,7 +211,7 @@ proxy::net::awaitable<api_reply> job_service::submit(const auth::principal& who,
         update.message = created.error().message +
                          "; delete that job or choose another name, then submit again";
         if (auto updated = co_await store_.update_status(record.id, std::move(update))) {
-            record = std::move(*updated);
+            adopt_status(record, std::move(*updated));
         }
         (void)co_await delete_job_objects(karmada_, record.manifests, record.id,
                                           options_.karmada_timeout);

@@ -95,7 +95,9 @@ const query update_job_status{
     "UPDATE jobs SET state = $2, message = coalesce($3, message),"
     " cluster_status = coalesce($4::jsonb, cluster_status),"
     " updated_at = clock_timestamp(), generation = generation + 1"
-    " WHERE id = $1::uuid RETURNING " BROKER_JOB_COLUMNS};
+    " WHERE id = $1::uuid RETURNING id::text, owner, name, namespace, job_type, 'null', 'null',"
+    " 'null', state, message, priority, cluster_status::text, epoch_us(created_at),"
+    " epoch_us(updated_at), generation, seq"};
 
 const query update_job_placement{
     "update_job_placement",

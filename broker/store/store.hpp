@@ -145,7 +145,8 @@ public:
         std::vector<workload_name> names) = 0;
 
     /// Applies `update`; a transition not allowed by `is_allowed_transition` is `conflict`. On
-    /// entering a terminal state the job's reservations are released.
+    /// entering a terminal state the job's reservations are released. Returns the job as it is
+    /// now, except its documents (form, manifests, placement), which are not read back: null.
     virtual asio::awaitable<store_result<job_record>> update_status(std::string id,
                                                                     status_update update) = 0;
 
