@@ -6,7 +6,7 @@
 #   2. wrk: GET a cluster-proxy list of exactly 1,000 running pods from 4 connections for 5 s
 #      (p50/p99 latency);
 #   3. fedsim RSS at the end;
-#   4. jobs: a second fedsim with bench/submit_fedsim.yaml (three 60-node GPU clusters, as the
+#   4. jobs: a second fedsim with bench/submit_fedsim.yaml (three 700-node GPU clusters, as the
 #      broker's load test uses) takes what the broker creates per job — a PropagationPolicy, a
 #      PVC and a 1-GPU PyTorchJob — from CONNECTIONS connections for DURATION seconds (wrk);
 #      prints jobs/s, fedsim CPU per job, and how long the controllers need afterwards until
