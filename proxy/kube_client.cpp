@@ -690,7 +690,7 @@ net::awaitable<kube_result<stream_end>> run_stream(state_ptr self, request_spec 
 class watch_decoder {
 public:
     watch_decoder(std::size_t max_event_bytes, std::string* resource_version,
-                  const std::function<bool(const watch_event&)>& on_event)
+                  const std::function<bool(watch_event&)>& on_event)
         : max_event_bytes_(max_event_bytes),
           resource_version_(resource_version),
           on_event_(on_event)
@@ -772,7 +772,7 @@ private:
 
     std::size_t max_event_bytes_;
     std::string* resource_version_;
-    const std::function<bool(const watch_event&)>& on_event_;
+    const std::function<bool(watch_event&)>& on_event_;
     std::string pending_;
 };
 
@@ -1130,7 +1130,7 @@ namespace {
 
 net::awaitable<kube_result<std::string>> run_watch(state_ptr self, std::string path,
                                                    watch_options options,
-                                                   std::function<bool(const watch_event&)> on_event)
+                                                   std::function<bool(watch_event&)> on_event)
 {
     co_await net::this_coro::throw_if_cancelled(false);
     std::string resource_version = options.resource_version;
@@ -1215,7 +1215,7 @@ net::awaitable<kube_result<std::string>> run_watch(state_ptr self, std::string p
 }  // namespace
 
 net::awaitable<kube_result<std::string>> kube_client::watch(
-    std::string path, watch_options options, std::function<bool(const watch_event&)> on_event)
+    std::string path, watch_options options, std::function<bool(watch_event&)> on_event)
 {
     return on_strand(state_,
                      run_watch(state_, std::move(path), std::move(options), std::move(on_event)));

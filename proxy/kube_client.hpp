@@ -193,14 +193,14 @@ public:
         std::function<bool(std::string_view chunk)> on_data);
 
     /// Watches the collection at `path` (e.g. "/apis/cluster.karmada.io/v1alpha1/clusters"),
-    /// calling `on_event` per event (bookmarks included). On a disconnect or a server-side
-    /// timeout it reconnects from the last seen resourceVersion, with backoff after
-    /// failures. Returns the last seen resourceVersion when `on_event` returns false; returns
+    /// calling `on_event` per event (bookmarks included; it may move the event's object out).
+    /// On a disconnect or a server-side timeout it reconnects from the last seen
+    /// resourceVersion, with backoff after failures. Returns the last seen resourceVersion when `on_event` returns false; returns
     /// an error with `expired()` on 410 Gone (relist, then watch again), `cancelled` when
     /// cancelled, or the last error after `watch_max_consecutive_failures` failed reconnects.
     net::awaitable<kube_result<std::string>> watch(
         std::string path, watch_options options,
-        std::function<bool(const watch_event& event)> on_event);
+        std::function<bool(watch_event& event)> on_event);
 
     client_stats stats() const;
 

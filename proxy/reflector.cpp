@@ -125,7 +125,7 @@ struct reflector::state {
         publish(changes);
     }
 
-    bool apply(const watch_event& event)
+    bool apply(watch_event& event)
     {
         if (stopped) {
             return false;
@@ -148,7 +148,7 @@ struct reflector::state {
             working.erase(key);
             changes.push_back({change_type::deleted, std::move(key), std::move(last)});
         } else {
-            auto object = std::make_shared<const nlohmann::json>(event.object);
+            auto object = std::make_shared<const nlohmann::json>(std::move(event.object));
             const bool existed = working.contains(key);
             working[key] = options.cache_transform
                                ? std::make_shared<const nlohmann::json>(
@@ -271,7 +271,7 @@ net::awaitable<void> run(state_ptr self)
         wopts.idle_timeout = self->options.watch_idle_timeout;
         wopts.call = self->options.list_call;
         std::weak_ptr<reflector::state> weak = self;
-        std::function<bool(const watch_event&)> on_event = [weak](const watch_event& event) {
+        std::function<bool(watch_event&)> on_event = [weak](watch_event& event) {
             auto s = weak.lock();
             return s && s->apply(event);
         };

@@ -202,3 +202,79 @@ TEST(reflector, list_failures_back_off_and_retry_until_the_list_succeeds)
 }
 
 }  // namespace
+
+namespace {
+
+TEST(reflector, without_snapshots_changes_carry_whole_objects_while_the_cache_keeps_the_slim_form)
+{
+    auto big = [](const std::string& name, const std::string& rv) {
+        auto o = obj("ml", name, rv);
+        o["status"] = {{"detail", std::string(1000, 'x')}};
+        return o;
+    };
+    std::mutex mu;
+    int lists = 0;
+    fake_apiserver server([&](const recorded_request& req) {
+        std::lock_guard lock(mu);
+        if (req.query("watch") != "1") {
+            ++lists;
+            return fake_reply::json(200, list_page({big("a", "10"), big("b", "11")}, "20"));
+        }
+        return fake_reply::watch({{"MODIFIED", big("a", "21")}, {"DELETED", big("b", "22")}},
+                                 /*hold_open=*/true);
+    });
+    net::io_context ioc;
+    auto client = proxy::kube_client::create(ioc.get_executor(), endpoint(server.url()), {});
+    ASSERT_TRUE(client.has_value());
+
+    proxy::reflector_options ro;
+    ro.path = "/api/v1/pods";
+    ro.publish_snapshots = false;
+    std::atomic<int> slimmed{0};
+    ro.cache_transform = [&slimmed](const nlohmann::json& o) {
+        ++slimmed;
+        return nlohmann::json{{"metadata", o["metadata"]}};
+    };
+    std::vector<proxy::cache_change> seen;
+    bool null_cache_only = true;
+    std::unique_ptr<proxy::reflector> r;
+    net::steady_timer safety(ioc);
+    r = std::make_unique<proxy::reflector>(
+        *client, ro,
+        [&](const std::vector<proxy::cache_change>& changes,
+            const std::shared_ptr<const proxy::object_cache>& cache) {
+            null_cache_only = null_cache_only && cache == nullptr;
+            seen.insert(seen.end(), changes.begin(), changes.end());
+            if (seen.size() == 4) {
+                r->stop();
+                safety.cancel();
+            }
+        });
+    bool deadline_hit = false;
+    safety.expires_after(10s);
+    safety.async_wait([&](boost::system::error_code ec) {
+        if (!ec) {
+            deadline_hit = true;
+            r->stop();
+        }
+    });
+    r->start();
+    ioc.run();
+
+    ASSERT_FALSE(deadline_hit) << "the reflector did not deliver four changes";
+    EXPECT_TRUE(null_cache_only);
+    EXPECT_TRUE(r->snapshot()->empty());
+    // The list's two objects and the watch's MODIFIED are cached slim: three transforms.
+    EXPECT_EQ(slimmed.load(), 3);
+    ASSERT_EQ(seen.size(), 4u);
+    for (const auto& c : seen) {
+        ASSERT_TRUE(c.object);
+        // Every change carries the whole object, the DELETED one included (the event's own).
+        EXPECT_TRUE(c.object->contains("status")) << c.key;
+    }
+    EXPECT_EQ(seen[2].type, change_type::modified);
+    EXPECT_EQ(seen[3].type, change_type::deleted);
+    EXPECT_EQ(seen[3].key, "ml/b");
+}
+
+}  // namespace
