@@ -134,6 +134,18 @@ private:
         return false;
     }
 
+    /// After an element of an object or array closed by `close`: consumes ',' (`done` false)
+    /// or `close` (`done` true); anything else is a failure.
+    bool after_element(char close, bool& done)
+    {
+        ws();
+        if (p_ < n_ && (t_[p_] == ',' || t_[p_] == close)) {
+            done = t_[p_++] == close;
+            return true;
+        }
+        return fail(close == '}' ? "expected ',' or '}'" : "expected ',' or ']'");
+    }
+
     void ws()
     {
         while (p_ < n_ && is_ws(t_[p_])) {
@@ -364,16 +376,13 @@ private:
             if (!on_member(key, escaped)) {
                 return false;
             }
-            ws();
-            if (p_ < n_ && t_[p_] == ',') {
-                ++p_;
-                continue;
+            bool done = false;
+            if (!after_element('}', done)) {
+                return false;
             }
-            if (p_ < n_ && t_[p_] == '}') {
-                ++p_;
+            if (done) {
                 return true;
             }
-            return fail("expected ',' or '}'");
         }
     }
 
@@ -398,19 +407,13 @@ private:
                 return true;
             }
             for (;;) {
-                if (!value(depth + 1)) {
+                bool done = false;
+                if (!value(depth + 1) || !after_element(']', done)) {
                     return false;
                 }
-                ws();
-                if (p_ < n_ && t_[p_] == ',') {
-                    ++p_;
-                    continue;
-                }
-                if (p_ < n_ && t_[p_] == ']') {
-                    ++p_;
+                if (done) {
                     return true;
                 }
-                return fail("expected ',' or ']'");
             }
         }
         case '"': {
@@ -452,16 +455,13 @@ private:
                 too_many_ = true;
                 return false;
             }
-            ws();
-            if (p_ < n_ && t_[p_] == ',') {
-                ++p_;
-                continue;
+            bool done = false;
+            if (!after_element(']', done)) {
+                return false;
             }
-            if (p_ < n_ && t_[p_] == ']') {
-                ++p_;
+            if (done) {
                 return true;
             }
-            return fail("expected ',' or ']'");
         }
     }
 

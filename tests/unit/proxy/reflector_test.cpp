@@ -57,6 +57,23 @@ config::api_endpoint endpoint(const std::string& url)
     return e;
 }
 
+/// Starts `r` and runs `ioc` until the change handler stops it (and cancels `safety`) or 10 s
+/// pass; true when the deadline was hit.
+bool run_until_stopped(net::io_context& ioc, proxy::reflector& r, net::steady_timer& safety)
+{
+    bool deadline_hit = false;
+    safety.expires_after(10s);
+    safety.async_wait([&](boost::system::error_code ec) {
+        if (!ec) {
+            deadline_hit = true;
+            r.stop();
+        }
+    });
+    r.start();
+    ioc.run();
+    return deadline_hit;
+}
+
 TEST(object_key, namespaced_cluster_scoped_and_unnamed_objects)
 {
     EXPECT_EQ(proxy::object_key(obj("ml", "p", "1")), "ml/p");
@@ -121,16 +138,7 @@ TEST(reflector, lists_all_pages_watches_from_the_list_version_and_relists_on_410
                 safety.cancel();
             }
         });
-    bool deadline_hit = false;
-    safety.expires_after(10s);
-    safety.async_wait([&](boost::system::error_code ec) {
-        if (!ec) {
-            deadline_hit = true;
-            r->stop();
-        }
-    });
-    r->start();
-    ioc.run();
+    const bool deadline_hit = run_until_stopped(ioc, *r, safety);
 
     ASSERT_FALSE(deadline_hit) << "the reflector did not converge";
     EXPECT_TRUE(r->synced());
@@ -250,16 +258,7 @@ TEST(reflector, without_snapshots_changes_carry_whole_objects_while_the_cache_ke
                 safety.cancel();
             }
         });
-    bool deadline_hit = false;
-    safety.expires_after(10s);
-    safety.async_wait([&](boost::system::error_code ec) {
-        if (!ec) {
-            deadline_hit = true;
-            r->stop();
-        }
-    });
-    r->start();
-    ioc.run();
+    const bool deadline_hit = run_until_stopped(ioc, *r, safety);
 
     ASSERT_FALSE(deadline_hit) << "the reflector did not deliver four changes";
     EXPECT_TRUE(null_cache_only);
