@@ -94,7 +94,49 @@ net::awaitable<std::vector<basic_member_outcome<T>>> fan_out_of(
     co_return outcomes;
 }
 
+/// One member's outcome handed to the sink as soon as it is in.
+net::awaitable<void> deliver(scanned_call call, std::string member,
+                             std::chrono::milliseconds timeout, std::size_t index,
+                             const scanned_sink* sink)
+{
+    auto outcome = co_await one_member(std::move(call), std::move(member), timeout);
+    (*sink)(index, std::move(outcome));
+}
+
 }  // namespace
+
+net::awaitable<void> fan_out_each(std::vector<std::string> members,
+                                  std::chrono::milliseconds per_member_timeout, scanned_call call,
+                                  scanned_sink sink)
+{
+    if (members.empty()) {
+        co_return;
+    }
+    const auto executor = co_await net::this_coro::executor;
+    using op_type = decltype(net::co_spawn(
+        executor, deliver(call, std::string{}, per_member_timeout, 0, &sink), net::deferred));
+    std::vector<op_type> ops;
+    ops.reserve(members.size());
+    for (std::size_t i = 0; i < members.size(); ++i) {
+        ops.push_back(net::co_spawn(
+            executor, deliver(call, members[i], per_member_timeout, i, &sink), net::deferred));
+    }
+    // `sink` lives in this frame, which outlives every child (the group waits for all).
+    auto [order, exceptions] =
+        co_await net::experimental::make_parallel_group(std::move(ops))
+            .async_wait(net::experimental::wait_for_all(), net::use_awaitable);
+    (void)order;
+    for (std::size_t i = 0; i < members.size(); ++i) {
+        if (exceptions[i]) {
+            // Only when the child did not run (allocation failure, cancelled before start).
+            scanned_outcome failed;
+            failed.member = members[i];
+            failed.result = transport_error(kube_errc::cancelled,
+                                            "the call to member " + members[i] + " did not run");
+            sink(i, std::move(failed));
+        }
+    }
+}
 
 net::awaitable<std::vector<member_outcome>> fan_out(std::vector<std::string> members,
                                                     std::chrono::milliseconds per_member_timeout,

@@ -56,4 +56,14 @@ net::awaitable<std::vector<scanned_outcome>> fan_out(std::vector<std::string> me
                                                      std::chrono::milliseconds per_member_timeout,
                                                      scanned_call call);
 
+/// Receives one member's outcome; `index` is the member's position in `members`.
+using scanned_sink = std::function<void(std::size_t index, scanned_outcome outcome)>;
+
+/// Like fan_out, but hands each member's outcome to `sink` as soon as that member is done
+/// (so a caller can use early answers while slow members still run), then returns once every
+/// member has been delivered — exactly once each, also when the fan-out is cancelled.
+net::awaitable<void> fan_out_each(std::vector<std::string> members,
+                                  std::chrono::milliseconds per_member_timeout, scanned_call call,
+                                  scanned_sink sink);
+
 }  // namespace proxy

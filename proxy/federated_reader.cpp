@@ -2,6 +2,16 @@
 
 #include "proxy/fanout.hpp"
 
+#include <boost/asio/as_tuple.hpp>
+#include <boost/asio/bind_cancellation_slot.hpp>
+#include <boost/asio/cancellation_signal.hpp>
+#include <boost/asio/co_spawn.hpp>
+#include <boost/asio/error.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <boost/asio/this_coro.hpp>
+#include <boost/asio/use_awaitable.hpp>
+#include <boost/system/system_error.hpp>
+
 #include <algorithm>
 #include <charconv>
 #include <tuple>
@@ -51,6 +61,13 @@ json failures_json(const std::vector<aggregate_failure>& failures)
         out.push_back(std::move(one));
     }
     return out;
+}
+
+/// The answer up to and including `"items":[`.
+std::string list_head(const resource_kind& kind)
+{
+    return "{\"apiVersion\":" + json_quote(kind.group_version()) +
+           ",\"kind\":" + json_quote(kind.kind + "List") + ",\"metadata\":{},\"items\":[";
 }
 
 /// 502 or 504 when nothing was answered (see federated_reader::list).
@@ -456,43 +473,22 @@ net::awaitable<kube_result<scanned_member>> federated_reader::call_scanned(
     co_return out;
 }
 
-net::awaitable<spliced_list> federated_reader::list_spliced(list_query query)
+scanned_call federated_reader::make_list_call(const list_query& query,
+                                              std::chrono::milliseconds timeout,
+                                              member_slot* held)
 {
-    spliced_list out;
-    if (query.limit > 0 || !query.continue_token.empty()) {
-        auto paged = co_await list(std::move(query));
-        out.http_status = paged.http_status;
-        out.failures = std::move(paged.failures);
-        out.head_ = paged.body.dump();
-        co_return out;
-    }
-    const auto timeout = query.timeout.value_or(options_.member_timeout);
-    page_cursor start;
-    std::vector<std::string> asked;
-    std::vector<std::string> failed_names;
-    if (auto not_found = select_members(query, start, asked, out.failures, failed_names)) {
-        out.http_status = not_found->http_status;
-        out.head_ = not_found->body.dump();
-        co_return out;
-    }
-    const auto base = query.kind.collection_path(query.ns);
-    const auto selector = query.label_selector;
-    const auto keep = query.keep;
-    // One member with a free slot (the per-cluster route, usually): called directly, without
-    // fan_out's child coroutines and timer race; the client's own deadline (the member
-    // timeout, from now) bounds the call just the same.
-    member_slot held;
-    if (asked.size() == 1) {
-        held = limiter_->try_acquire(asked.front());
-    }
-    scanned_call list_call = [this, base, selector, timeout, keep,
-                              &held](const std::string& member)
-        -> net::awaitable<kube_result<scanned_member>> {
+    return [this, base = query.kind.collection_path(query.ns), selector = query.label_selector,
+            timeout, keep = query.keep,
+            held](const std::string& member) -> net::awaitable<kube_result<scanned_member>> {
         auto path = cluster_proxy_path(member, base);
         if (!selector.empty()) {
             path = append_query(std::move(path), "labelSelector", selector);
         }
-        auto answer = co_await call_scanned(member, std::move(path), timeout, std::move(held));
+        member_slot slot;
+        if (held != nullptr) {
+            slot = std::move(*held);
+        }
+        auto answer = co_await call_scanned(member, std::move(path), timeout, std::move(slot));
         if (answer) {
             auto& items = answer->list.items;
             if (keep) {
@@ -515,6 +511,35 @@ net::awaitable<spliced_list> federated_reader::list_spliced(list_query query)
         }
         co_return answer;
     };
+}
+
+net::awaitable<spliced_list> federated_reader::list_spliced(list_query query)
+{
+    spliced_list out;
+    if (query.limit > 0 || !query.continue_token.empty()) {
+        auto paged = co_await list(std::move(query));
+        out.http_status = paged.http_status;
+        out.failures = std::move(paged.failures);
+        out.head_ = paged.body.dump();
+        co_return out;
+    }
+    const auto timeout = query.timeout.value_or(options_.member_timeout);
+    page_cursor start;
+    std::vector<std::string> asked;
+    std::vector<std::string> failed_names;
+    if (auto not_found = select_members(query, start, asked, out.failures, failed_names)) {
+        out.http_status = not_found->http_status;
+        out.head_ = not_found->body.dump();
+        co_return out;
+    }
+    // One member with a free slot (the per-cluster route, usually): called directly, without
+    // fan_out's child coroutines and timer race; the client's own deadline (the member
+    // timeout, from now) bounds the call just the same.
+    member_slot held;
+    if (asked.size() == 1) {
+        held = limiter_->try_acquire(asked.front());
+    }
+    scanned_call list_call = make_list_call(query, timeout, &held);
     std::vector<scanned_outcome> outcomes;
     if (held) {
         scanned_outcome one;
@@ -551,10 +576,255 @@ net::awaitable<spliced_list> federated_reader::list_spliced(list_query query)
     if (out.parts_.empty() && !out.failures.empty()) {
         out.http_status = gateway_status(out.failures);
     }
-    out.head_ = "{\"apiVersion\":" + json_quote(query.kind.group_version()) +
-                ",\"kind\":" + json_quote(query.kind.kind + "List") +
-                ",\"metadata\":{},\"items\":[";
+    out.head_ = list_head(query.kind);
     out.tail_ = "],\"failures\":" + failures_json(out.failures).dump() + "}";
+    co_return out;
+}
+
+// --- the streamed path ------------------------------------------------------------------
+
+struct streamed_list::state {
+    explicit state(net::any_io_executor executor)
+        : wake(std::move(executor), std::chrono::steady_clock::time_point::max())
+    {
+    }
+
+    /// Set when the whole answer was made before list_streamed returned.
+    std::optional<spliced_list> whole;
+    unsigned http_status = 200;
+    std::vector<std::string> names;  ///< the members called, in name order
+    std::vector<std::optional<scanned_outcome>> outcomes;  ///< by index into `names`
+    std::size_t remaining = 0;                             ///< members not yet in
+    bool any_ok = false;
+    /// Not Ready first (from the start), then the calls' failures as they are written.
+    std::vector<aggregate_failure> failures;
+    std::string marker_key;
+    std::string head;
+    std::size_t part = 0;
+    std::size_t item = 0;
+    bool head_done = false;
+    bool wrote_item = false;
+    bool done = false;
+    std::optional<cluster_marker> marker;
+    net::steady_timer wake;  ///< cancelled to wake the writer when a member is in
+    net::cancellation_signal cancel;
+
+    void deliver(std::size_t index, scanned_outcome outcome)
+    {
+        if (index >= outcomes.size() || outcomes[index]) {
+            return;
+        }
+        any_ok = any_ok || static_cast<bool>(outcome.result);
+        outcomes[index] = std::move(outcome);
+        --remaining;
+        wake.cancel();
+    }
+
+    /// Members the fan-out could not deliver (it failed as a whole) count as failed.
+    void fail_rest()
+    {
+        for (std::size_t i = 0; i < outcomes.size(); ++i) {
+            if (!outcomes[i]) {
+                scanned_outcome o;
+                o.member = names[i];
+                o.result = transport_error(kube_errc::cancelled,
+                                           "the call to member " + names[i] + " did not run");
+                deliver(i, std::move(o));
+            }
+        }
+    }
+
+    bool next_ready() const { return whole || part >= names.size() || outcomes[part]; }
+};
+
+streamed_list::~streamed_list()
+{
+    if (state_ && state_->remaining > 0) {
+        state_->cancel.emit(net::cancellation_type::terminal);
+    }
+}
+
+unsigned streamed_list::http_status() const
+{
+    return state_ ? state_->http_status : 200;
+}
+
+bool streamed_list::complete() const
+{
+    return !state_ || state_->whole || state_->remaining == 0;
+}
+
+std::size_t streamed_list::size_hint() const
+{
+    if (!state_) {
+        return 0;
+    }
+    const auto& s = *state_;
+    if (s.whole) {
+        return s.whole->size_hint();
+    }
+    std::size_t n = s.head.size() + 64 + s.failures.size() * 128;
+    for (std::size_t i = s.part; i < s.outcomes.size(); ++i) {
+        const auto& o = s.outcomes[i];
+        if (o && o->result) {
+            n += o->result->text.size() +
+                 o->result->list.items.size() * (s.marker_key.size() + o->member.size() + 40);
+        } else if (o) {
+            n += 128;
+        }
+    }
+    return n;
+}
+
+streamed_list::progress streamed_list::write_some(std::string& out, std::size_t max_bytes)
+{
+    if (!state_) {
+        return progress::done;
+    }
+    auto& s = *state_;
+    if (s.whole) {
+        return s.whole->write_some(out, max_bytes) ? progress::more : progress::done;
+    }
+    if (s.done) {
+        return progress::done;
+    }
+    const std::size_t start = out.size();
+    if (!s.head_done) {
+        out.append(s.head);
+        s.head_done = true;
+        std::string().swap(s.head);
+    }
+    while (s.part < s.names.size()) {
+        auto& slot = s.outcomes[s.part];
+        if (!slot) {
+            return progress::wait;
+        }
+        if (!slot->result) {
+            s.failures.push_back(
+                failure_of_error(slot->member, slot->result.error(), slot->timed_out()));
+        } else {
+            if (!s.marker) {
+                s.marker.emplace(s.marker_key, slot->member);
+            }
+            const auto& text = slot->result->text;
+            const auto& items = slot->result->list.items;
+            while (s.item < items.size()) {
+                if (s.wrote_item) {
+                    out.push_back(',');
+                }
+                append_marked_item(out, text, items[s.item++], *s.marker);
+                s.wrote_item = true;
+                if (out.size() - start >= max_bytes) {
+                    return progress::more;
+                }
+            }
+        }
+        // This member is written: give its text back now, not with the whole answer.
+        slot.reset();
+        s.marker.reset();
+        ++s.part;
+        s.item = 0;
+    }
+    out.append("],\"failures\":");
+    out.append(failures_json(s.failures).dump());
+    out.push_back('}');
+    s.done = true;
+    return progress::done;
+}
+
+net::awaitable<void> streamed_list::wait_ready()
+{
+    if (!state_) {
+        co_return;
+    }
+    auto& s = *state_;
+    while (!s.next_ready()) {
+        s.wake.expires_at(std::chrono::steady_clock::time_point::max());
+        co_await s.wake.async_wait(net::as_tuple(net::use_awaitable));
+        auto cs = co_await net::this_coro::cancellation_state;
+        if (cs.cancelled() != net::cancellation_type::none) {
+            throw boost::system::system_error(net::error::operation_aborted);
+        }
+    }
+}
+
+std::string streamed_list::take_all()
+{
+    std::string out;
+    out.reserve(size_hint());
+    while (write_some(out, static_cast<std::size_t>(-1)) == progress::more) {
+    }
+    return out;
+}
+
+net::awaitable<streamed_list> federated_reader::list_streamed(list_query query)
+{
+    streamed_list out;
+    const auto executor = co_await net::this_coro::executor;
+    out.state_ = std::make_shared<streamed_list::state>(executor);
+    auto& s = *out.state_;
+    if (query.limit > 0 || !query.continue_token.empty()) {
+        s.whole = co_await list_spliced(std::move(query));
+        s.http_status = s.whole->http_status;
+        co_return out;
+    }
+    page_cursor start;
+    std::vector<std::string> asked;
+    std::vector<std::string> failed_names;
+    std::vector<aggregate_failure> failures;
+    if (auto not_found = select_members(query, start, asked, failures, failed_names)) {
+        spliced_list whole;
+        whole.http_status = not_found->http_status;
+        whole.head_ = not_found->body.dump();
+        s.http_status = whole.http_status;
+        s.whole = std::move(whole);
+        co_return out;
+    }
+    if (asked.size() <= 1) {
+        // Nothing to overlap: the direct one-member path of list_spliced is cheaper.
+        s.whole = co_await list_spliced(std::move(query));
+        s.http_status = s.whole->http_status;
+        co_return out;
+    }
+    std::sort(asked.begin(), asked.end());
+    const auto timeout = query.timeout.value_or(options_.member_timeout);
+    s.failures = std::move(failures);
+    s.names = asked;
+    s.outcomes.resize(asked.size());
+    s.remaining = asked.size();
+    s.marker_key = options_.cluster_annotation;
+    s.head = list_head(query.kind);
+    auto st = out.state_;
+    scanned_sink sink = [st](std::size_t index, scanned_outcome outcome) {
+        st->deliver(index, std::move(outcome));
+    };
+    // The fan-out outlives this coroutine: the writer takes the members' answers as they come.
+    // It runs on this executor (the caller's strand), so the state needs no lock; destroying
+    // `out` cancels it through `cancel`.
+    net::co_spawn(executor,
+                  fan_out_each(std::move(asked), timeout, make_list_call(query, timeout, nullptr),
+                               std::move(sink)),
+                  net::bind_cancellation_slot(s.cancel.slot(), [st](std::exception_ptr e) {
+                      if (e) {
+                          st->fail_rest();
+                      }
+                  }));
+    // Headers wait for the first member that answers (200), or for all to fail (502/504).
+    while (!s.any_ok && s.remaining > 0) {
+        s.wake.expires_at(std::chrono::steady_clock::time_point::max());
+        co_await s.wake.async_wait(net::as_tuple(net::use_awaitable));
+        auto cs = co_await net::this_coro::cancellation_state;
+        if (cs.cancelled() != net::cancellation_type::none) {
+            throw boost::system::system_error(net::error::operation_aborted);
+        }
+    }
+    if (!s.any_ok) {
+        std::vector<aggregate_failure> all = s.failures;
+        for (const auto& o : s.outcomes) {
+            all.push_back(failure_of_error(o->member, o->result.error(), o->timed_out()));
+        }
+        s.http_status = gateway_status(all);
+    }
     co_return out;
 }
 

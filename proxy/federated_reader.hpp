@@ -97,6 +97,52 @@ private:
     bool done_ = false;
 };
 
+/// A merged list answer written while the members are still answering: member k's items go
+/// out as soon as members 0..k (cluster name order) are in; later members that answer early
+/// are buffered until then. `failures` (not Ready, failed, timed out) come last, after
+/// `items`. Destroying it cancels the members' calls still running (the client went away).
+///
+/// Thread safety: use from one coroutine at a time, on the executor `list_streamed` ran on
+/// (the calls still running deliver there too; the broker's session strand).
+class streamed_list {
+public:
+    streamed_list() = default;
+    streamed_list(streamed_list&&) noexcept = default;
+    streamed_list& operator=(streamed_list&&) = delete;
+    streamed_list(const streamed_list&) = delete;
+    streamed_list& operator=(const streamed_list&) = delete;
+    ~streamed_list();
+
+    /// 200 once one member answered (or none was asked); 502/504 when all failed; 404 for an
+    /// unknown only_cluster. Settled when `list_streamed` returns.
+    unsigned http_status() const;
+
+    /// True when every member is in (the whole answer is known).
+    bool complete() const;
+
+    /// About how many bytes the answer has so far (members in, not yet written).
+    std::size_t size_hint() const;
+
+    /// What `write_some` found.
+    enum class progress { more, wait, done };
+
+    /// Appends what is ready (in order) to `out`, stopping after the item that crosses
+    /// `max_bytes`: `more` when more is ready now, `wait` when the next member is still
+    /// running (await `wait_ready`), `done` once the whole answer has been written.
+    progress write_some(std::string& out, std::size_t max_bytes);
+
+    /// Waits until `write_some` can make progress (the next member is in).
+    net::awaitable<void> wait_ready();
+
+    /// The whole answer as one string; only when `complete()`.
+    std::string take_all();
+
+private:
+    friend class federated_reader;
+    struct state;
+    std::shared_ptr<state> state_;
+};
+
 class federated_reader {
 public:
     federated_reader(kube_client client, member_registry& members, reader_options options = {});
@@ -113,6 +159,12 @@ public:
     /// spliced into the output. Paged queries (limit or continue) go through `list`.
     net::awaitable<spliced_list> list_spliced(list_query query);
 
+    /// The same answer as `list_spliced` for unpaged queries, returned as soon as the status
+    /// is known (the first member answered, or all failed) while the other members are still
+    /// being called; see streamed_list. Paged queries (limit or continue) and a single member
+    /// are answered whole before it returns (complete() is true).
+    net::awaitable<streamed_list> list_streamed(list_query query);
+
     /// One object by name. Found in one member: 200 with the annotated object. Found in several:
     /// 409 Conflict naming the clusters (pick one with `cluster`). Found nowhere: 404 when every
     /// asked member answered, else 502/504 as for lists.
@@ -125,6 +177,10 @@ public:
 private:
     net::awaitable<kube_result<json_response>> call(std::string member, std::string path,
                                                     std::chrono::milliseconds timeout);
+    /// The call of one member's list for `query`; takes the slot in `*held` (when set) for
+    /// its first call.
+    scanned_call make_list_call(const list_query& query, std::chrono::milliseconds timeout,
+                                member_slot* held);
     /// `slot`: a slot of `member` already held, or empty to wait for one.
     net::awaitable<kube_result<scanned_member>> call_scanned(std::string member,
                                                              std::string path,

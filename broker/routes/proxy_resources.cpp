@@ -84,31 +84,37 @@ parsed_query parse_query(const server::request_context& ctx, const namespace_acc
     return out;
 }
 
-/// Answers above this size are sent chunked, a piece at a time, so the broker never holds
-/// the serialised answer next to the members' texts.
+/// Answers above this size, or not complete when the status is known, are sent chunked, a
+/// piece at a time as the members answer: the broker never holds the serialised answer next
+/// to the members' texts, and sending overlaps the slower members' calls.
 constexpr std::size_t stream_above_bytes = 1u << 20;
 constexpr std::size_t stream_chunk_bytes = 256u << 10;
 
-server::response spliced_response(proxy::spliced_list result)
+server::response streamed_response(proxy::streamed_list result)
 {
     server::response r;
-    r.status = result.http_status;
-    if (result.size_hint() <= stream_above_bytes) {
+    r.status = result.http_status();
+    if (result.complete() && result.size_hint() <= stream_above_bytes) {
         r.body = result.take_all();
         return r;
     }
-    auto list = std::make_shared<proxy::spliced_list>(std::move(result));
+    // Owned by the response: when it goes (sent, or the client went away) the members' calls
+    // still running are cancelled.
+    auto list = std::make_shared<proxy::streamed_list>(std::move(result));
     r.stream = [list](server::chunk_writer& out) -> boost::asio::awaitable<void> {
         std::string chunk;
         chunk.reserve(stream_chunk_bytes + (64u << 10));
         for (;;) {
             chunk.clear();
-            const bool more = list->write_some(chunk, stream_chunk_bytes);
+            const auto step = list->write_some(chunk, stream_chunk_bytes);
             if (!chunk.empty() && !co_await out.write(chunk)) {
                 co_return;
             }
-            if (!more) {
+            if (step == proxy::streamed_list::progress::done) {
                 co_return;
+            }
+            if (step == proxy::streamed_list::progress::wait) {
+                co_await list->wait_ready();
             }
         }
     };
@@ -181,8 +187,8 @@ void add_proxy_routes(server::router& router, const proxy::kube_client& karmada,
                 }
                 parsed.query->only_cluster = cluster;
             }
-            auto result = co_await reader->list_spliced(std::move(*parsed.query));
-            co_return spliced_response(std::move(result));
+            auto result = co_await reader->list_streamed(std::move(*parsed.query));
+            co_return streamed_response(std::move(result));
         };
     };
     router.add("GET", "/api/v1/proxy/resources", list_handler(false));

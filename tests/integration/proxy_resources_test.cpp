@@ -179,4 +179,23 @@ TEST_F(proxy_resources, all_members_down_is_502_and_all_timed_out_is_504)
     EXPECT_EQ(failure_reasons(json::parse(slow.body)).size(), 3u);
 }
 
+TEST_F(proxy_resources, members_answering_out_of_order_are_written_in_name_order_failures_last)
+{
+    // cluster-1 answers last of those that answer; cluster-2 misses its deadline.
+    set_fault(fedsim_->port(), "cluster-1", {{"latencyMs", 300}});
+    set_fault(fedsim_->port(), "cluster-2", {{"latencyMs", 3000}});
+    auto r = broker_->get("/api/v1/proxy/resources?kind=jobs&timeout=1s");
+    ASSERT_EQ(r.status, 200u) << r.body;
+    auto list = json::parse(r.body);
+    EXPECT_EQ(item_keys(list), (std::vector<std::string>{"cluster-1/default/dup-job",
+                                                         "cluster-3/default/solo-job"}));
+    EXPECT_EQ(failure_reasons(list), (std::map<std::string, std::string>{{"cluster-2", "Timeout"}}));
+    // `failures` is written after `items`, as the last member of the object.
+    const auto items_at = r.body.find("\"items\":");
+    const auto failures_at = r.body.rfind("\"failures\":");
+    ASSERT_NE(items_at, std::string::npos);
+    ASSERT_NE(failures_at, std::string::npos);
+    EXPECT_LT(items_at, failures_at);
+}
+
 }  // namespace
