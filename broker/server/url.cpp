@@ -128,4 +128,21 @@ std::optional<parsed_target> parse_target(std::string_view target)
     return out;
 }
 
+std::vector<std::string> path_segments(std::string_view path)
+{
+    std::vector<std::string> out;
+    std::size_t pos = 0;
+    while (pos <= path.size()) {
+        auto next = path.find('/', pos);
+        if (next == std::string_view::npos) {
+            next = path.size();
+        }
+        if (next > pos) {
+            out.emplace_back(path.substr(pos, next - pos));
+        }
+        pos = next + 1;
+    }
+    return out;
+}
+
 } // namespace broker::server

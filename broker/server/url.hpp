@@ -18,6 +18,9 @@ std::optional<std::string> percent_decode(std::string_view in, bool plus_is_spac
 /// Thread safety: pure function.
 std::string percent_encode(std::string_view in, bool keep_slash = false);
 
+/// The non-empty segments of a '/'-separated path ("/a//b/" → {"a", "b"}), not decoded.
+std::vector<std::string> path_segments(std::string_view path);
+
 /// A request target split into its decoded path segments and query parameters.
 struct parsed_target {
     std::string path;                  ///< decoded path ("/" at least)

@@ -46,9 +46,12 @@ void commit_group::drain() {
             }
         }
         auto failure = run_group(ops);
-        if (failure && ops.size() > 1 && failure->code != store_errc::unavailable) {
-            // Something in the group is bad for the database (a constraint, a statement
-            // timeout): find out whose by running each alone.
+        const bool maybe_one_op = failure && (failure->code == store_errc::internal ||
+                                              failure->code == store_errc::conflict);
+        if (maybe_one_op && ops.size() > 1) {
+            // One operation may be bad for the database (a constraint, a bug): find out whose
+            // by running each alone. Not for an outage or a timeout, which would only repeat
+            // once per operation (a lock wait of statement_timeout each, one after another).
             for (const auto& op : ops) {
                 auto alone = run_group({op});
                 if (!alone) {

@@ -8,8 +8,10 @@
 /// An operation is a function of (transaction, group_scope) that either returns its result or
 /// returns an error *before writing anything* (so a failed operation leaves nothing behind in
 /// the shared transaction). A database exception aborts the group: transient failures re-run
-/// the whole group (the operations are pure apart from the transaction); any other failure
-/// re-runs each operation in a group of its own, so one bad operation fails only its caller.
+/// the whole group (the operations are pure apart from the transaction); a database error that
+/// one operation may have caused (a constraint, an internal error) re-runs each operation in a
+/// group of its own, so one bad operation fails only its caller; an outage or a timeout fails
+/// the whole group at once.
 ///
 /// Thread safety: `run` may be called concurrently from any thread; completions are posted to
 /// each caller's executor. The group must outlive its pool's pending work (destroy the pool

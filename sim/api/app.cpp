@@ -2,6 +2,7 @@
 
 #include "sim/api/cluster_proxy.hpp"
 #include "sim/api/kube_api.hpp"
+#include "broker/server/url.hpp"
 
 #include <boost/asio/as_tuple.hpp>
 #include <boost/asio/co_spawn.hpp>
@@ -20,23 +21,6 @@ using broker::server::response;
 using nlohmann::json;
 
 namespace {
-
-std::vector<std::string> split_path(std::string_view path)
-{
-    std::vector<std::string> out;
-    std::size_t pos = 0;
-    while (pos <= path.size()) {
-        auto next = path.find('/', pos);
-        if (next == std::string_view::npos) {
-            next = path.size();
-        }
-        if (next > pos) {
-            out.emplace_back(path.substr(pos, next - pos));
-        }
-        pos = next + 1;
-    }
-    return out;
-}
 
 /// Compares without an early exit so the time taken does not reveal a prefix match.
 bool constant_time_equal(std::string_view a, std::string_view b)
@@ -176,7 +160,8 @@ std::shared_ptr<broker::server::router> app::make_router()
             if (auto failed = co_await apply_fault(*this, "", ctx)) {
                 co_return std::move(*failed);
             }
-            co_return co_await serve_api_root(*this, cp_scope(), split_path(ctx.path), ctx);
+            auto segments = broker::server::path_segments(ctx.path);
+            co_return co_await serve_api_root(*this, cp_scope(), std::move(segments), ctx);
         };
     };
     auto health = [this](request_context& ctx) -> net::awaitable<response> {

@@ -2,6 +2,7 @@
 
 #include "sim/api/app.hpp"
 #include "sim/api/kube_api.hpp"
+#include "broker/server/url.hpp"
 
 #include <boost/asio/as_tuple.hpp>
 #include <boost/asio/steady_timer.hpp>
@@ -18,23 +19,6 @@ using nlohmann::json;
 namespace {
 
 constexpr std::string_view proxy_prefix = "/apis/cluster.karmada.io/v1alpha1/clusters/";
-
-std::vector<std::string> split(std::string_view path)
-{
-    std::vector<std::string> out;
-    std::size_t pos = 0;
-    while (pos <= path.size()) {
-        auto next = path.find('/', pos);
-        if (next == std::string_view::npos) {
-            next = path.size();
-        }
-        if (next > pos) {
-            out.emplace_back(path.substr(pos, next - pos));
-        }
-        pos = next + 1;
-    }
-    return out;
-}
 
 api_scope member_scope(app& a, const std::string& name)
 {
@@ -185,7 +169,7 @@ net::awaitable<response> serve_cluster_proxy(app& a, request_context& ctx)
     if (auto failed = co_await apply_fault(a, "", ctx)) {
         co_return std::move(*failed);
     }
-    auto segs = split(ctx.path_params.value_or("path", ""));
+    auto segs = broker::server::path_segments(ctx.path_params.value_or("path", ""));
     if (name == "*") {
         co_return co_await serve_aggregate(a, segs, ctx);
     }

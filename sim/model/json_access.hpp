@@ -32,4 +32,35 @@ inline std::int64_t iget(const nlohmann::json& j, const char* key, std::int64_t 
     return v.is_number_integer() ? v.get<std::int64_t>() : def;
 }
 
+/// True when `status.conditions` holds a condition of `type` whose status is "True".
+inline bool condition_true(const nlohmann::json& status, const std::string& type) {
+    const nlohmann::json& conds = jget(status, "conditions");
+    if (!conds.is_array())
+        return false;
+    for (const auto& c : conds) {
+        if (sget(c, "type") == type && sget(c, "status") == "True")
+            return true;
+    }
+    return false;
+}
+
+/// Sets or replaces the condition of `cond`'s type in `conditions` (made an array when it is
+/// not one), keeping lastTransitionTime when the status did not change, as the API's
+/// condition helpers do.
+inline void upsert_condition(nlohmann::json& conditions, nlohmann::json cond) {
+    if (!conditions.is_array())
+        conditions = nlohmann::json::array();
+    for (auto& c : conditions) {
+        if (sget(c, "type") == sget(cond, "type")) {
+            if (sget(c, "status") == sget(cond, "status")) {
+                cond["lastTransitionTime"] =
+                    c.value("lastTransitionTime", cond["lastTransitionTime"]);
+            }
+            c = std::move(cond);
+            return;
+        }
+    }
+    conditions.push_back(std::move(cond));
+}
+
 }  // namespace fedsim::model

@@ -66,32 +66,6 @@ json condition(const std::string& type, bool ok, const std::string& reason,
             {"lastTransitionTime", format_time(t)}};
 }
 
-void upsert_condition(json& conds, json c) {
-    if (!conds.is_array())
-        conds = json::array();
-    for (auto& old : conds) {
-        if (sget(old, "type") == sget(c, "type")) {
-            if (sget(old, "status") == sget(c, "status")) {
-                c["lastTransitionTime"] = old.value("lastTransitionTime", c["lastTransitionTime"]);
-            }
-            old = std::move(c);
-            return;
-        }
-    }
-    conds.push_back(std::move(c));
-}
-
-bool condition_true(const json& status, const std::string& type) {
-    const json& conds = jget(status, "conditions");
-    if (!conds.is_array())
-        return false;
-    for (const auto& c : conds) {
-        if (sget(c, "type") == type && sget(c, "status") == "True")
-            return true;
-    }
-    return false;
-}
-
 /// util.ClusterMatches: exclude, labelSelector, fieldSelector and clusterNames, ANDed.
 bool affinity_matches(const json& affinity, const json& cluster) {
     if (!affinity.is_object())

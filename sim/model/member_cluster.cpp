@@ -74,34 +74,6 @@ json condition(const std::string& type, bool status, const std::string& reason,
     return c;
 }
 
-/// Sets or replaces a condition, keeping lastTransitionTime when the status did not change.
-void upsert_condition(json& conditions, json cond) {
-    if (!conditions.is_array())
-        conditions = json::array();
-    for (auto& c : conditions) {
-        if (sget(c, "type") == sget(cond, "type")) {
-            if (sget(c, "status") == sget(cond, "status")) {
-                cond["lastTransitionTime"] =
-                    c.value("lastTransitionTime", cond["lastTransitionTime"]);
-            }
-            c = std::move(cond);
-            return;
-        }
-    }
-    conditions.push_back(std::move(cond));
-}
-
-bool has_condition(const json& status, const std::string& type) {
-    const json& conds = jget(status, "conditions");
-    if (!conds.is_array())
-        return false;
-    for (const auto& c : conds) {
-        if (sget(c, "type") == type && sget(c, "status") == "True")
-            return true;
-    }
-    return false;
-}
-
 const char hash_alphabet[] = "bcdfghjklmnpqrstvwxz2456789";
 
 std::string short_hash(std::uint64_t h, std::size_t n) {
@@ -1007,7 +979,7 @@ void member_cluster::reconcile_job(const json& job, time_point now) {
                 break;
         }
     }
-    bool finished = has_condition(status, "Complete") || has_condition(status, "Failed");
+    bool finished = condition_true(status, "Complete") || condition_true(status, "Failed");
     auto delete_active = [&] {
         for (auto* p : owned_pods(okey)) {
             if (p->phase != pod_phase::succeeded && p->phase != pod_phase::failed) {
@@ -1052,7 +1024,7 @@ void member_cluster::reconcile_job(const json& job, time_point now) {
     }
     if (!status.contains("startTime"))
         status["startTime"] = rfc3339(now);
-    if (has_condition(status, "Suspended")) {
+    if (condition_true(status, "Suspended")) {
         upsert_condition(status["conditions"],
                          condition("Suspended", false, "JobResumed", "Job resumed", now));
     }
@@ -1274,7 +1246,7 @@ void member_cluster::reconcile_pytorchjob(const json& j, time_point now) {
     json status = jget(j, "status");
     if (!status.is_object())
         status = json::object();
-    bool finished = has_condition(status, "Succeeded") || has_condition(status, "Failed");
+    bool finished = condition_true(status, "Succeeded") || condition_true(status, "Failed");
     auto pods = owned_pods(okey);
     std::map<std::string, pod_state*> by_name;
     for (auto* p : pods)
