@@ -131,8 +131,11 @@ model::api_result<model::write_options> parse_write_options(const request_contex
     return wo;
 }
 
-void add_warnings(response& r, const std::vector<std::string>& warnings)
+/// A JSON reply carrying `warnings` as Warning headers (code 299), as the API server sends them.
+response warned_reply(unsigned status, const json& body,
+                      const std::vector<std::string>& warnings)
 {
+    response r = json_reply(status, body);
     for (const auto& w : warnings) {
         std::string text;
         for (char c : w) {
@@ -140,6 +143,7 @@ void add_warnings(response& r, const std::vector<std::string>& warnings)
         }
         r.headers.emplace_back("Warning", "299 - \"" + text + "\"");
     }
+    return r;
 }
 
 std::string table_meta_rv(const model::object_ptr& obj)
@@ -532,9 +536,7 @@ net::awaitable<response> serve_resource(app& a, const api_scope& scope, const re
             co_return to_response(created.error());
         }
         a.advance_now();
-        auto r = json_reply(201, **created);
-        add_warnings(r, warnings);
-        co_return r;
+        co_return warned_reply(201, **created, warnings);
     }
 
     if (m == "PUT") {
@@ -556,9 +558,7 @@ net::awaitable<response> serve_resource(app& a, const api_scope& scope, const re
             co_return to_response(updated.error());
         }
         a.advance_now();
-        auto r = json_reply(200, **updated);
-        add_warnings(r, warnings);
-        co_return r;
+        co_return warned_reply(200, **updated, warnings);
     }
 
     if (m == "PATCH") {
@@ -590,9 +590,7 @@ net::awaitable<response> serve_resource(app& a, const api_scope& scope, const re
             co_return to_response(patched.error());
         }
         a.advance_now();
-        auto r = json_reply(existed ? 200 : 201, **patched);
-        add_warnings(r, warnings);
-        co_return r;
+        co_return warned_reply(existed ? 200 : 201, **patched, warnings);
     }
 
     if (m == "DELETE") {
