@@ -174,7 +174,13 @@ TEST_F(proxy_resources, all_members_down_is_502_and_all_timed_out_is_504)
     for (const char* c : {"cluster-1", "cluster-2", "cluster-3"}) {
         set_fault(fedsim_->port(), c, {{"unavailable", false}, {"latencyMs", 2000}});
     }
-    auto slow = broker_->get("/api/v1/proxy/resources?kind=pods&timeout=300ms");
+    // The members were NotReady while unavailable: wait until the broker's watch of the
+    // Cluster objects has seen them Ready again, so that every failure is a timeout.
+    decltype(broker_->get("")) slow;
+    EXPECT_TRUE(eventually([&] {
+        slow = broker_->get("/api/v1/proxy/resources?kind=pods&timeout=300ms");
+        return slow.body.find("ClusterNotReady") == std::string::npos;
+    })) << slow.body;
     EXPECT_EQ(slow.status, 504u) << slow.body;
     EXPECT_EQ(failure_reasons(json::parse(slow.body)).size(), 3u);
 }
