@@ -157,6 +157,9 @@ std::string base64(std::string_view in)
     return out;
 }
 
+/// Room for one read from a connection; Beast's largest read is 64 KiB.
+constexpr std::size_t read_buffer_bytes = 64u << 10;
+
 /// One keep-alive connection, plain or TLS. Owned by exactly one call at a time, or by the
 /// pool while idle.
 struct connection {
@@ -252,7 +255,9 @@ struct kube_client::state : std::enable_shared_from_this<kube_client::state> {
     std::string tls_name;  // SNI and verification name
     bool tls_name_is_ip = false;
 
-    // Strand-confined.
+    // Calls run on their callers' executors, so the pool and the jitter source are shared
+    // between threads: both are guarded by `mutex`, held only to take or put back.
+    std::mutex mutex;
     backoff jitter;
     std::deque<std::unique_ptr<connection>> idle;
 
@@ -263,25 +268,40 @@ struct kube_client::state : std::enable_shared_from_this<kube_client::state> {
 
     std::unique_ptr<connection> take_idle()
     {
-        while (!idle.empty()) {
-            auto c = std::move(idle.back());  // most recently used first: least likely stale
-            idle.pop_back();
+        for (;;) {
+            std::unique_ptr<connection> c;
+            {
+                std::lock_guard lock(mutex);
+                if (idle.empty()) {
+                    return nullptr;
+                }
+                c = std::move(idle.back());  // most recently used first: least likely stale
+                idle.pop_back();
+            }
             if (c->looks_alive()) {
                 return c;
             }
             c->close();
         }
-        return nullptr;
     }
 
     void release(std::unique_ptr<connection> c)
     {
         c->lowest().expires_never();
-        if (idle.size() >= options.max_idle_connections) {
-            c->close();
-            return;
+        {
+            std::lock_guard lock(mutex);
+            if (idle.size() < options.max_idle_connections) {
+                idle.push_back(std::move(c));
+                return;
+            }
         }
-        idle.push_back(std::move(c));
+        c->close();
+    }
+
+    std::chrono::milliseconds retry_delay(int retry_index)
+    {
+        std::lock_guard lock(mutex);
+        return jitter.delay(retry_index);
     }
 
     kube_error io_error(const beast::error_code& ec, std::string_view doing)
@@ -343,6 +363,9 @@ net::awaitable<kube_result<std::unique_ptr<connection>>> connect(state_ptr self,
     }
 
     auto conn = std::make_unique<connection>();
+    // Beast reads at most the buffer's free capacity (and never less than 512 bytes) per
+    // system call: without room reserved, a 100 KB answer took about a hundred reads.
+    conn->buffer.reserve(read_buffer_bytes);
     if (self->tls) {
         conn->secure = std::make_unique<ssl::stream<beast::tcp_stream>>(executor, *self->tls);
     } else {
@@ -617,7 +640,7 @@ net::awaitable<performed> perform(state_ptr self, request_spec spec)
         if (!retry || attempt_no >= spec.max_attempts) {
             co_return result;
         }
-        const auto delay = retry_after ? *retry_after : self->jitter.delay(attempt_no - 1);
+        const auto delay = retry_after ? *retry_after : self->retry_delay(attempt_no - 1);
         if (clock_type::now() + delay >= spec.deadline) {
             co_return result;  // no time left for another attempt: report the last outcome
         }
@@ -950,43 +973,17 @@ net::awaitable<kube_result<T>> ready(kube_result<T> r)
     co_return r;
 }
 
-/// Runs `op` on the client's strand and hands its result back, forwarding the awaiting
-/// coroutine's cancellation onto the strand ourselves. (Boost 1.81's co_spawn forwards it by
-/// dispatching a pointer into its cancellation handler, which the finished call may already
-/// have freed when the awaiting coroutine runs on another thread of a multi-threaded
-/// io_context: a use-after-free seen when clients disconnect mid-call.) The signal and the
-/// "finished" flag are shared and only touched on the strand, so a late cancellation is a no-op.
+/// Runs `op` in the awaiting coroutine, on its executor: no hop to another executor, so a
+/// call costs no more than its own I/O, and the caller's cancellation reaches the socket
+/// operations directly. Cancellation is a result here (`kube_errc::cancelled`), not an
+/// exception, for the duration of the call; the caller's own setting is restored after it.
 template <class T>
-net::awaitable<T> on_strand(state_ptr self, net::awaitable<T> op)
+net::awaitable<T> in_caller(net::awaitable<T> op)
 {
-    struct forwarding {
-        net::cancellation_signal signal;
-        bool finished = false;
-    };
-    auto shared = std::make_shared<forwarding>();
-    net::cancellation_state state = co_await net::this_coro::cancellation_state;
-    auto outer = state.slot();
-    if (outer.is_connected()) {
-        outer.assign([shared, strand = self->strand](net::cancellation_type type) {
-            net::dispatch(strand, [shared, type] {
-                if (!shared->finished) {
-                    shared->signal.emit(type);
-                }
-            });
-        });
-    }
-    auto body = [](std::shared_ptr<forwarding> f, net::awaitable<T> inner) -> net::awaitable<T> {
-        co_await net::this_coro::throw_if_cancelled(false);  // cancellation is a result here
-        auto r = co_await std::move(inner);
-        f->finished = true;  // on the strand: no emission reaches the call after this
-        co_return r;
-    };
-    auto result = co_await net::co_spawn(
-        self->strand, body(shared, std::move(op)),
-        net::bind_cancellation_slot(shared->signal.slot(), net::use_awaitable));
-    if (outer.is_connected()) {
-        outer.clear();
-    }
+    const bool throwing = co_await net::this_coro::throw_if_cancelled();
+    co_await net::this_coro::throw_if_cancelled(false);
+    auto result = co_await std::move(op);
+    co_await net::this_coro::throw_if_cancelled(throwing);
     co_return result;
 }
 
@@ -996,7 +993,7 @@ net::awaitable<kube_result<json_response>> spawn_json(const state_ptr& self,
     if (!spec) {
         return ready<json_response>(spec.error());
     }
-    return on_strand(self, run_json(self, std::move(*spec)));
+    return in_caller(run_json(self, std::move(*spec)));
 }
 
 kube_result<request_spec> with_json_body(kube_result<request_spec> spec,
@@ -1019,7 +1016,7 @@ net::awaitable<kube_result<stream_end>> run_stream_owning(
 }  // namespace
 
 // The public calls are plain functions: they validate and compute the deadline now, then
-// hand back the awaitable of a coroutine spawned onto the client's strand. Nothing refers to
+// hand back the awaitable of a coroutine that runs in the caller. Nothing refers to
 // `this` afterwards, so the handle may go away before the awaitable is awaited.
 
 net::awaitable<kube_result<json_response>> kube_client::get(std::string path,
@@ -1112,7 +1109,7 @@ net::awaitable<kube_result<raw_response>> kube_client::request(std::string metho
         set_default_header(spec->headers, "Content-Type", "application/json");
     }
     spec->body = std::move(body);
-    return on_strand(state_, run_raw(state_, std::move(*spec)));
+    return in_caller(run_raw(state_, std::move(*spec)));
 }
 
 net::awaitable<kube_result<stream_end>> kube_client::stream_get(
@@ -1123,7 +1120,7 @@ net::awaitable<kube_result<stream_end>> kube_client::stream_get(
         return ready<stream_end>(spec.error());
     }
     spec->idle_timeout = options.idle_timeout.value_or(state_->options.stream_idle_timeout);
-    return on_strand(state_, run_stream_owning(state_, std::move(*spec), std::move(on_data)));
+    return in_caller(run_stream_owning(state_, std::move(*spec), std::move(on_data)));
 }
 
 namespace {
@@ -1202,7 +1199,7 @@ net::awaitable<kube_result<std::string>> run_watch(state_ptr self, std::string p
         // Back off before reconnecting after a failure or a stream that ended empty, so a
         // server that keeps closing at once is not hammered.
         const int step = failure ? failures - 1 : quiet_ends++;
-        const auto delay = self->jitter.delay(std::min(step, 16));
+        const auto delay = self->retry_delay(std::min(step, 16));
         net::steady_timer timer(co_await net::this_coro::executor);
         timer.expires_after(delay);
         auto [ec] = co_await timer.async_wait(use_tuple);
@@ -1217,8 +1214,7 @@ net::awaitable<kube_result<std::string>> run_watch(state_ptr self, std::string p
 net::awaitable<kube_result<std::string>> kube_client::watch(
     std::string path, watch_options options, std::function<bool(watch_event&)> on_event)
 {
-    return on_strand(state_,
-                     run_watch(state_, std::move(path), std::move(options), std::move(on_event)));
+    return in_caller(run_watch(state_, std::move(path), std::move(options), std::move(on_event)));
 }
 
 client_stats kube_client::stats() const
@@ -1241,12 +1237,14 @@ client_stats kube_client::stats() const
 
 void kube_client::close_idle_connections()
 {
-    net::post(state_->strand, [self = state_] {
-        for (auto& c : self->idle) {
-            c->close();
-        }
-        self->idle.clear();
-    });
+    std::deque<std::unique_ptr<connection>> closing;
+    {
+        std::lock_guard lock(state_->mutex);
+        closing.swap(state_->idle);
+    }
+    for (auto& c : closing) {
+        c->close();
+    }
 }
 
 }  // namespace proxy

@@ -20,9 +20,11 @@
 /// resolution, connect, TLS handshake, every retry and its backoff. Streaming calls use it
 /// until the response headers arrive; after that each read waits at most the idle timeout.
 ///
-/// Thread safety: internally synchronised. The client owns a strand; every call hops onto it
-/// (and the caller resumes on its own executor), so calls may be made concurrently from any
-/// thread or executor. Streaming and watch callbacks run on the client's strand and must not
+/// Thread safety: internally synchronised. A call runs in the awaiting coroutine, on its
+/// executor (no hop to another strand), taking a pooled connection for the length of one
+/// exchange; the pool is shared under a mutex, so calls may be made concurrently from any
+/// thread or executor and run in parallel. Streaming and watch callbacks run on the awaiting
+/// coroutine's executor and must not
 /// block. Cancelling the awaiting coroutine (e.g. with the `||` operator or a bound
 /// cancellation slot, terminal cancellation) cancels the call, which then returns
 /// `kube_errc::cancelled`. A call in flight keeps the client's internals alive, so the
@@ -148,14 +150,15 @@ public:
                                            const config::api_endpoint& endpoint,
                                            client_options options = {});
 
-    /// Copies are handles to the same client (same pool, strand and counters).
+    /// Copies are handles to the same client (same pool and counters).
     kube_client(const kube_client&);
     kube_client& operator=(const kube_client&);
     kube_client(kube_client&&) noexcept;
     kube_client& operator=(kube_client&&) noexcept;
     ~kube_client();
 
-    /// The client's strand (where callbacks run).
+    /// A strand of the client's executor, for a caller that wants one of its own (the
+    /// reflector runs its watch there); calls do not use it.
     net::any_io_executor strand() const;
     /// The server URL as configured.
     const std::string& server() const;
@@ -186,7 +189,7 @@ public:
                                                       call_options options = {});
 
     /// GET whose 2xx body is delivered incrementally (decoded chunks, in order) to `on_data`
-    /// on the client's strand; return false from it to stop. A non-2xx answer is an error.
+    /// on the awaiting coroutine's executor; return false from it to stop. A non-2xx answer is an error.
     /// Retries apply only until the first response headers arrive.
     net::awaitable<kube_result<stream_end>> stream_get(
         std::string path, stream_options options,

@@ -65,7 +65,7 @@ void split_lines(std::string& partial, std::string_view text, const std::string&
     partial.erase(0, start);
 }
 
-/// Lines from every followed pod, handed from the client's strand to the response writer.
+/// Lines from every followed pod, handed from the pod streams' callbacks to the response writer.
 struct follow_buffer {
     explicit follow_buffer(asio::any_io_executor ex) : wake(ex, 1) {}
     std::mutex mutex;
