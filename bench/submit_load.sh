@@ -99,7 +99,7 @@ def rss():
             return int(line.split()[1])
 conns = []
 for _ in range(1000):
-    s = socket.create_connection((u.hostname, u.port))
+    s = socket.create_connection((u.hostname, u.port), timeout=30)
     s.sendall(b"GET /healthz HTTP/1.1\r\nHost: x\r\n\r\n")  # keep-alive: the connection stays open
     conns.append(s)
 for s in conns:

@@ -415,6 +415,7 @@ struct reconciler::state : std::enable_shared_from_this<reconciler::state> {
         }
         const auto derived = status::derive(*type, binding_doc, planned_clusters(job));
         json clusters = json::object();
+        std::vector<std::string> release;
         for (const auto& c : derived.clusters) {
             const bool accounted = c.state != status::cluster_state::pending;
             bool released = false;
@@ -424,8 +425,11 @@ struct reconciler::state : std::enable_shared_from_this<reconciler::state> {
                 }
             }
             if (accounted && !released) {
-                // The member's own resource summary now counts these pods.
-                released = static_cast<bool>(co_await store.release_reservation(job.id, c.name));
+                // The member's own resource summary now counts these pods: the reservation
+                // ends in the status update's transaction, so "released" is recorded exactly
+                // when it happened.
+                release.push_back(c.name);
+                released = true;
             }
             clusters[c.name] = {{"replicas", c.replicas},
                                 {"state", status::to_string(c.state)},
@@ -446,6 +450,7 @@ struct reconciler::state : std::enable_shared_from_this<reconciler::state> {
         update.message = derived.message;
         update.cluster_status = std::move(clusters);
         update.expected_generation = job.generation;
+        update.release_clusters = std::move(release);
         (void)co_await store.update_status(job.id, std::move(update));
     }
 };

@@ -563,6 +563,9 @@ asio::awaitable<store_result<job_record>> pg_store::update_status(std::string id
         auto row = tx.exec_prepared1(
             name_of(q::update_job_status), id, std::string(to_string(to)), nullable(update.message),
             update.cluster_status ? nullable_json(*update.cluster_status, status_text) : nullptr);
+        for (const auto& cluster : update.release_clusters) {
+            tx.exec_prepared0(name_of(q::release_cluster_reservation), id, cluster);
+        }
         if (transition) {
             insert_event(tx, id, from, to,
                          update.reason.empty() ? std::string(to_string(to)) : update.reason,

@@ -100,6 +100,9 @@ struct status_update {
     std::optional<std::string> message;  ///< replaces the job's message when set
     std::optional<nlohmann::json> cluster_status;
     std::optional<std::int64_t> expected_generation;  ///< optimistic check when set
+    /// Clusters whose reservations of this job end with the update, in the same transaction:
+    /// their own status now accounts for the job's pods (no commit of its own per cluster).
+    std::vector<std::string> release_clusters;
 };
 
 class store {

@@ -98,6 +98,55 @@ TEST_F(pg_store_test, placed_job_runs_to_success_with_events_and_released_reserv
     EXPECT_EQ(extra->to_state, job_state::succeeded);
 }
 
+TEST_F(pg_store_test, status_update_releases_the_named_clusters_reservations_in_its_transaction) {
+    auto s = make_store();
+    placement_fn two_clusters = [](const std::string&, const reserved_map&) {
+        placement_decision d;
+        d.placed = true;
+        d.reservations["rel-a"] = resources{2, 2000, 0};
+        d.reservations["rel-b"] = resources{2, 2000, 0};
+        d.placement = {{"strategy", "spread"},
+                       {"clusters",
+                        {{{"name", "rel-a"}, {"replicas", 2}, {"gpus", 2}},
+                         {{"name", "rel-b"}, {"replicas", 2}, {"gpus", 2}}}}};
+        d.manifests = nlohmann::json::array({{{"kind", "Job"}}});
+        return d;
+    };
+    auto sub = run_sync(s->reserve_and_record_job(make_job("alice", "split"), two_clusters));
+    ASSERT_TRUE(sub) << sub.error().detail;
+    const auto released = [&](const std::string& cluster) {
+        auto res = run_sync(s->list_reservations(sub->job.id));
+        EXPECT_TRUE(res);
+        for (const auto& r : *res) {
+            if (r.cluster == cluster) {
+                return static_cast<bool>(r.released_at);
+            }
+        }
+        ADD_FAILURE() << "no reservation on " << cluster;
+        return false;
+    };
+
+    // (Cluster names of its own: the suite shares one database.)
+    // A stale update writes nothing: its release does not happen either.
+    auto stale = to_state(job_state::running, "Propagated", {}, {}, sub->job.generation + 5);
+    stale.release_clusters = {"rel-a"};
+    ASSERT_FALSE(run_sync(s->update_status(sub->job.id, stale)));
+    EXPECT_FALSE(released("rel-a"));
+
+    auto update = to_state(job_state::running, "Propagated", {},
+                           nlohmann::json{{"rel-a", {{"reservationReleased", true}}}},
+                           sub->job.generation);
+    update.release_clusters = {"rel-a"};
+    auto running = run_sync(s->update_status(sub->job.id, update));
+    ASSERT_TRUE(running) << running.error().message;
+    EXPECT_TRUE(released("rel-a"));
+    EXPECT_FALSE(released("rel-b")) << "only the named cluster's reservation ends";
+    auto outstanding = run_sync(s->outstanding_reservations());
+    ASSERT_TRUE(outstanding);
+    EXPECT_EQ(outstanding->count("rel-a"), 0u);
+    EXPECT_EQ(outstanding->at("rel-b").gpus, 2);
+}
+
 TEST_F(pg_store_test, get_job_hides_other_owners_and_bad_ids) {
     auto s = make_store();
     auto sub =
