@@ -21,6 +21,8 @@
 #include <spdlog/spdlog.h>
 
 #include <atomic>
+#include <cerrno>
+#include <sys/socket.h>
 #include <map>
 #include <mutex>
 #include <stdexcept>
@@ -304,20 +306,30 @@ net::awaitable<void> session<Stream>::close_gracefully()
 template <class Stream>
 net::awaitable<void> session<Stream>::watch_peer()
 {
-    auto [ec] = co_await socket().async_wait(tcp::socket::wait_read, use_tuple);
-    if (!ec) {
+    for (;;) {
+        auto [ec] = co_await socket().async_wait(tcp::socket::wait_read, use_tuple);
+        if (ec) {
+            if (ec == net::error::operation_aborted && socket().is_open()) {
+                co_return; // cancelled because the request finished first
+            }
+            break;
+        }
+        // Never a blocking read here: a readiness wait can also complete for bytes that an
+        // earlier read already took (edge-triggered epoll reports them late), and a blocking
+        // peek then held this I/O thread until the client gave up.
         char c = 0;
-        boost::system::error_code pec;
-        auto n = socket().receive(net::buffer(&c, 1), tcp::socket::message_peek, pec);
-        if (!pec && n > 0) {
+        const auto n = ::recv(socket().native_handle(), &c, 1, MSG_PEEK | MSG_DONTWAIT);
+        if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR)) {
+            continue; // nothing to read after all: the peer is still there
+        }
+        if (n > 0) {
             // A pipelined request or TLS record: the peer is still there. Wait until the
             // request finishes (the `||` cancels this timer).
             net::steady_timer forever(co_await net::this_coro::executor, clock_type::time_point::max());
             co_await forever.async_wait(use_tuple);
             co_return;
         }
-    } else if (ec == net::error::operation_aborted && socket().is_open()) {
-        co_return; // cancelled because the request finished first
+        break; // end of stream or a socket error: the peer is gone
     }
     *st_->gone = true;
 }

@@ -4,6 +4,8 @@
 #include "tests/integration/broker_test_support.hpp"
 
 #include <atomic>
+#include <cstdlib>
+#include <iostream>
 #include <map>
 #include <mutex>
 #include <set>
@@ -268,6 +270,9 @@ TEST(broker_resilience, postgres_restart_under_load_gives_503s_then_recovers_wit
     std::lock_guard lock(mutex);
     for (const auto& [code, n] : codes) {
         EXPECT_TRUE(code == 201 || code == 503) << code << " x" << n;
+    }
+    if (HasFailure() && std::getenv("BROKER_TEST_LOG_LEVEL") != nullptr) {
+        std::cerr << "---- broker output\n" << b->output() << "---- end of broker output\n";
     }
 }
 

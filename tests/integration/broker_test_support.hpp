@@ -9,6 +9,7 @@
 #include "tests/support/postgres.hpp"
 #include "tests/support/process.hpp"
 
+#include <cstdlib>
 #include <gtest/gtest.h>
 #include <nlohmann/json.hpp>
 
@@ -193,7 +194,7 @@ public:
                                          "--lease-renew-interval",
                                          "500ms",
                                          "--log-level",
-                                         "warn"};
+                                         (std::getenv("BROKER_TEST_LOG_LEVEL") ? std::getenv("BROKER_TEST_LOG_LEVEL") : "warn")};
         args.insert(args.end(), extra.begin(), extra.end());
         return args;
     }
