@@ -101,6 +101,12 @@ CREATE TABLE leader_leases (
 CREATE INDEX jobs_active_workload ON jobs (namespace, name)
     WHERE state IN ('Submitting', 'Running');
 )sql"},
+        // A job's form and manifests (kilobytes) never change after it is recorded, but its
+        // state does, several times: kept out of line, a status update copies a pointer to
+        // them instead of the compressed documents themselves.
+        {7, "job documents out of line", R"sql(
+ALTER TABLE jobs SET (toast_tuple_target = 128);
+)sql"},
     };
     return list;
 }
