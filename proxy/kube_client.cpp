@@ -4,9 +4,6 @@
 #include "proxy/kube_client.hpp"
 
 #include <boost/asio/as_tuple.hpp>
-#include <boost/asio/bind_cancellation_slot.hpp>
-#include <boost/asio/dispatch.hpp>
-#include <boost/asio/co_spawn.hpp>
 #include <boost/asio/experimental/awaitable_operators.hpp>
 #include <boost/asio/ip/address.hpp>
 #include <boost/asio/ip/tcp.hpp>
@@ -30,7 +27,9 @@
 #include <cctype>
 #include <cerrno>
 #include <deque>
+#include <exception>
 #include <mutex>
+#include <optional>
 #include <random>
 
 namespace proxy {
@@ -982,9 +981,18 @@ net::awaitable<T> in_caller(net::awaitable<T> op)
 {
     const bool throwing = co_await net::this_coro::throw_if_cancelled();
     co_await net::this_coro::throw_if_cancelled(false);
-    auto result = co_await std::move(op);
+    std::optional<T> result;
+    std::exception_ptr failure;
+    try {
+        result.emplace(co_await std::move(op));
+    } catch (...) {
+        failure = std::current_exception();
+    }
     co_await net::this_coro::throw_if_cancelled(throwing);
-    co_return result;
+    if (failure) {
+        std::rethrow_exception(failure);
+    }
+    co_return std::move(*result);
 }
 
 net::awaitable<kube_result<json_response>> spawn_json(const state_ptr& self,

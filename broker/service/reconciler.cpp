@@ -394,7 +394,14 @@ struct reconciler::state : std::enable_shared_from_this<reconciler::state> {
                         if (!item->second.deleted) {
                             doc = *item->second.object;
                         }
-                        co_await self->apply_binding(item->first, doc);
+                        if (!co_await self->apply_binding(item->first, doc) &&
+                            ++item->second.retries < binding_retry_passes) {
+                            // Not recorded (and so no reservation released): look again
+                            // next pass unless a newer change of the binding came in.
+                            std::lock_guard lock(self->changed_mu);
+                            self->changed.emplace(path_of_binding(*item->second.object),
+                                                  item->second);
+                        }
                     },
                     [&running_count, &all_done](std::exception_ptr) {
                         --running_count;
@@ -408,10 +415,11 @@ struct reconciler::state : std::enable_shared_from_this<reconciler::state> {
         }
     }
 
-    asio::awaitable<void> apply_binding(const store::job_record& job, const json& binding_doc) {
+    /// False when the derived status could not be recorded (the store refused or failed).
+    asio::awaitable<bool> apply_binding(const store::job_record& job, const json& binding_doc) {
         const auto type = job_type_of(job.job_type);
         if (!type) {
-            co_return;
+            co_return true;
         }
         const auto derived = status::derive(*type, binding_doc, planned_clusters(job));
         json clusters = json::object();
@@ -438,7 +446,7 @@ struct reconciler::state : std::enable_shared_from_this<reconciler::state> {
         }
         const auto new_state = to_store_state(derived.state);
         if (new_state == job.state && clusters == job.cluster_status && derived.message == job.message) {
-            co_return;
+            co_return true;
         }
         store::status_update update;
         if (new_state != job.state) {
@@ -451,7 +459,8 @@ struct reconciler::state : std::enable_shared_from_this<reconciler::state> {
         update.cluster_status = std::move(clusters);
         update.expected_generation = job.generation;
         update.release_clusters = std::move(release);
-        (void)co_await store.update_status(job.id, std::move(update));
+        auto recorded = co_await store.update_status(job.id, std::move(update));
+        co_return static_cast<bool>(recorded);
     }
 };
 

@@ -654,20 +654,6 @@ asio::awaitable<store_result<std::vector<job_event>>> pg_store::list_events(std:
         });
 }
 
-asio::awaitable<store_result<void>> pg_store::release_reservation(std::string job_id,
-                                                                  std::string cluster) {
-    return pool_->run<void>([id = std::move(job_id), cluster = std::move(cluster)](
-                                pqxx::connection_base& c) -> store_result<void> {
-        if (!is_uuid(id)) {
-            return not_found(id);
-        }
-        pqxx::work tx(c);
-        tx.exec_prepared0(name_of(q::release_cluster_reservation), id, cluster);
-        tx.commit();
-        return {};
-    });
-}
-
 asio::awaitable<store_result<std::vector<reservation>>> pg_store::list_reservations(
     std::string job_id) {
     return pool_->run<std::vector<reservation>>([id = std::move(job_id)](pqxx::connection_base& c)

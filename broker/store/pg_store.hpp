@@ -52,8 +52,6 @@ public:
     asio::awaitable<store_result<job_event>> append_event(std::string job_id, std::string reason,
                                                           std::string message) override;
     asio::awaitable<store_result<std::vector<job_event>>> list_events(std::string job_id) override;
-    asio::awaitable<store_result<void>> release_reservation(std::string job_id,
-                                                            std::string cluster) override;
     asio::awaitable<store_result<std::vector<reservation>>> list_reservations(
         std::string job_id) override;
     asio::awaitable<store_result<reserved_map>> outstanding_reservations() override;

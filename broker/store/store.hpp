@@ -167,10 +167,6 @@ public:
     virtual asio::awaitable<store_result<std::vector<job_event>>> list_events(
         std::string job_id) = 0;
 
-    /// Releases one cluster's reservation of a job (its own status now accounts for it).
-    virtual asio::awaitable<store_result<void>> release_reservation(std::string job_id,
-                                                                    std::string cluster) = 0;
-
     /// All reservations of a job, released or not.
     virtual asio::awaitable<store_result<std::vector<reservation>>> list_reservations(
         std::string job_id) = 0;

@@ -165,6 +165,13 @@ public:
     }
 
     /// The arguments of a broker on this federation (port 0, fast reconciler intervals).
+    /// The brokers' --log-level: BROKER_TEST_LOG_LEVEL, else warn.
+    static std::string log_level()
+    {
+        const char* level = std::getenv("BROKER_TEST_LOG_LEVEL");
+        return level != nullptr && *level != '\0' ? level : "warn";
+    }
+
     std::vector<std::string> broker_args(std::vector<std::string> extra = {}) const
     {
         std::vector<std::string> args = {"serve",
@@ -194,7 +201,7 @@ public:
                                          "--lease-renew-interval",
                                          "500ms",
                                          "--log-level",
-                                         (std::getenv("BROKER_TEST_LOG_LEVEL") ? std::getenv("BROKER_TEST_LOG_LEVEL") : "warn")};
+                                         log_level()};
         args.insert(args.end(), extra.begin(), extra.end());
         return args;
     }
