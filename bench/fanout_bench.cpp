@@ -15,6 +15,8 @@
 // - throughput_broker_vs_nginx/threads: wrk (1 thread, 8 connections, 2 s) on one member's pod
 //   list straight to fedsim, through nginx (Debian's, plain reverse proxy, `threads` worker
 //   processes) and through the broker's route (`threads` io threads), same fedsim, same run.
+// - scan_member_list/pods: the scan of one member's answer (validation, item spans, where the
+//   marker goes) on fedsim's pod list text, against nlohmann's `accept` in the same run.
 // Each benchmark runs a fixed few iterations (seconds, not minutes).
 
 #include "broker/auth/authenticator.hpp"
@@ -607,6 +609,54 @@ void one_member_broker_vs_direct(benchmark::State& state)
         static_cast<double>(env.client->stats().connections_opened);
 }
 BENCHMARK(one_member_broker_vs_direct)->Iterations(1)->Unit(benchmark::kMillisecond)->UseRealTime();
+
+/// The scan of one member's answer (list_splice.hpp) on fedsim's own pod list text (50 and
+/// 1,000 pods), against nlohmann's validating `accept` of the same bytes in the same run.
+/// Counters: bytes per second of each, and `vs_accept` (scan speed / accept speed).
+void scan_member_list(benchmark::State& state)
+{
+    const int pods = static_cast<int>(state.range(0));
+    fedsim_child fs({"--listen", "127.0.0.1:0", "--config", pod_federation(1, pods)});
+    if (!fs.ok() || !populate_pods(fs.port, 1, pods)) {
+        state.SkipWithError("needs FEDSIM_EXE");
+        return;
+    }
+    const auto text = http_get_text(
+        fs.port, "/apis/cluster.karmada.io/v1alpha1/clusters/m-000/proxy/api/v1/pods");
+    proxy::scan_options options;
+    proxy::scan_error error = proxy::scan_error::none;
+    std::string message;
+    std::size_t items = 0;
+    const auto timed = [&](auto&& body) {
+        const auto start = std::chrono::steady_clock::now();
+        int rounds = 0;
+        while (std::chrono::steady_clock::now() - start < 300ms) {
+            body();
+            ++rounds;
+        }
+        const std::chrono::duration<double> took = std::chrono::steady_clock::now() - start;
+        return static_cast<double>(text.size()) * rounds / took.count();
+    };
+    double scan_bps = 0;
+    double accept_bps = 0;
+    for (auto _ : state) {
+        scan_bps = timed([&] {
+            auto list = proxy::scan_list(text, options, error, message);
+            items = list ? list->items.size() : 0;
+            benchmark::DoNotOptimize(items);
+        });
+        accept_bps = timed([&] {
+            bool ok = json::accept(text);
+            benchmark::DoNotOptimize(ok);
+        });
+    }
+    state.counters["bytes"] = static_cast<double>(text.size());
+    state.counters["items"] = static_cast<double>(items);
+    state.counters["scan_MBps"] = scan_bps / 1e6;
+    state.counters["accept_MBps"] = accept_bps / 1e6;
+    state.counters["vs_accept"] = accept_bps > 0 ? scan_bps / accept_bps : 0;
+}
+BENCHMARK(scan_member_list)->Arg(50)->Arg(1000)->Iterations(1)->Unit(benchmark::kMillisecond)->UseRealTime();
 
 std::uint16_t free_port()
 {

@@ -55,6 +55,10 @@ struct scan_options {
     std::size_t max_items = 500000;
     /// The annotation key of the cluster marker (an item that already has it is rebuilt).
     std::string marker_key = "resource.karmada.io/cached-from-cluster";
+    /// Classify bytes with the widest vector instructions the CPU has (AVX-512BW, AVX2 or
+    /// SSE2 on x86-64); false: one byte at a time (the portable path, which tests compare
+    /// against).
+    bool simd = true;
 };
 
 /// Why a scan failed.

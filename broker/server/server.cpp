@@ -158,6 +158,9 @@ private:
 
     std::shared_ptr<server::impl> srv_;
     Stream& stream_;
+    std::string remote_address_;
+    std::uint16_t remote_port_ = 0;
+    bool remote_known_ = false;
     std::shared_ptr<session_state> st_;
     beast::flat_buffer buffer_;
 };
@@ -306,32 +309,24 @@ net::awaitable<void> session<Stream>::close_gracefully()
 template <class Stream>
 net::awaitable<void> session<Stream>::watch_peer()
 {
-    for (;;) {
-        auto [ec] = co_await socket().async_wait(tcp::socket::wait_read, use_tuple);
-        if (ec) {
-            if (ec == net::error::operation_aborted && socket().is_open()) {
-                co_return; // cancelled because the request finished first
-            }
-            break;
-        }
-        // Never a blocking read here: a readiness wait can also complete for bytes that an
-        // earlier read already took (edge-triggered epoll reports them late), and a blocking
-        // peek then held this I/O thread until the client gave up.
-        char c = 0;
-        const auto n = ::recv(socket().native_handle(), &c, 1, MSG_PEEK | MSG_DONTWAIT);
-        if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR)) {
-            continue; // nothing to read after all: the peer is still there
-        }
-        if (n > 0) {
-            // A pipelined request or TLS record: the peer is still there. Wait until the
-            // request finishes (the `||` cancels this timer).
-            net::steady_timer forever(co_await net::this_coro::executor, clock_type::time_point::max());
-            co_await forever.async_wait(use_tuple);
-            co_return;
-        }
-        break; // end of stream or a socket error: the peer is gone
+    // A peek that waits: Asio tries it at once and then waits for readiness without
+    // re-arming epoll (a plain readiness wait costs an epoll_ctl per request). It never
+    // blocks the thread: the socket is non-blocking to Asio's reactor, which retries on
+    // EAGAIN (edge-triggered readiness can be reported for bytes an earlier read took).
+    char c = 0;
+    auto [ec, n] = co_await socket().async_receive(net::buffer(&c, 1),
+                                                   tcp::socket::message_peek, use_tuple);
+    if (ec == net::error::operation_aborted && socket().is_open()) {
+        co_return; // cancelled because the request finished first
     }
-    *st_->gone = true;
+    if (!ec && n > 0) {
+        // A pipelined request or TLS record: the peer is still there. Wait until the
+        // request finishes (the `||` cancels this timer).
+        net::steady_timer forever(co_await net::this_coro::executor, clock_type::time_point::max());
+        co_await forever.async_wait(use_tuple);
+        co_return;
+    }
+    *st_->gone = true; // end of stream or a socket error: the peer is gone
 }
 
 template <class Stream>
@@ -373,12 +368,18 @@ net::awaitable<bool> session<Stream>::serve_one(http::request<http::string_body>
                                        std::string(field.value()));
     }
     ctx.body = std::move(req.body());
-    boost::system::error_code ep_ec;
-    auto remote = socket().remote_endpoint(ep_ec);
-    if (!ep_ec) {
-        ctx.remote_address = remote.address().to_string();
-        ctx.remote_port = remote.port();
+    if (!remote_known_) {
+        // Once per connection: it cannot change, and asking costs a system call.
+        boost::system::error_code ep_ec;
+        auto remote = socket().remote_endpoint(ep_ec);
+        if (!ep_ec) {
+            remote_address_ = remote.address().to_string();
+            remote_port_ = remote.port();
+        }
+        remote_known_ = true;
     }
+    ctx.remote_address = remote_address_;
+    ctx.remote_port = remote_port_;
     auto rid = ctx.headers.get("X-Request-Id");
     ctx.request_id = rid && sane_request_id(*rid)
                          ? std::string(*rid)
