@@ -14,13 +14,15 @@
 //   (in-process server) and straight to fedsim's cluster proxy; p50 per request.
 // - throughput_broker_vs_nginx/threads: wrk (1 thread, 8 connections, 2 s) on one member's pod
 //   list straight to fedsim, through nginx (Debian's, plain reverse proxy, `threads` worker
-//   processes) and through the broker's route (`threads` io threads), same fedsim, same run.
+//   processes) and through the broker's route (`threads` io threads), same fedsim, same run;
+//   the route once more with the scan memo off (every answer scanned in full).
 // - scan_member_list/pods: the scan of one member's answer (validation, item spans, where the
 //   marker goes) on fedsim's pod list text, against nlohmann's `accept` in the same run.
 // Each benchmark runs a fixed few iterations (seconds, not minutes).
 
 #include "broker/auth/authenticator.hpp"
 #include "broker/routes/proxy_routes.hpp"
+#include "broker/server/allocator.hpp"
 #include "broker/server/server.hpp"
 #include "proxy/federated_reader.hpp"
 
@@ -53,6 +55,10 @@ namespace {
 
 namespace net = boost::asio;
 using namespace std::chrono_literals;
+
+// The broker runs in this process: the same allocator settings as `broker serve`, applied
+// before any thread starts.
+const bool allocator_tuned = broker::server::tune_allocator();
 using nlohmann::json;
 
 /// fedsim as a child process; the URL is read from its "listening on" line.
@@ -477,12 +483,17 @@ struct broker_env {
     std::uint16_t port = 0;
     net::io_context& ioc;
 
-    broker_env(reader_env& env, std::chrono::milliseconds member_timeout) : ioc(env.ioc)
+    std::shared_ptr<const proxy::federated_reader> reader;
+
+    broker_env(reader_env& env, std::chrono::milliseconds member_timeout,
+               std::size_t scan_memo_bytes = proxy::reader_options{}.scan_memo_bytes)
+        : ioc(env.ioc)
     {
         auto router = std::make_shared<broker::server::router>();
         broker::routes::proxy_route_options options;
         options.reader.member_timeout = member_timeout;
-        broker::routes::add_proxy_routes(*router, *env.client, *env.members, options);
+        options.reader.scan_memo_bytes = scan_memo_bytes;
+        reader = broker::routes::add_proxy_routes(*router, *env.client, *env.members, options);
         // The route as it was before the splice path (DOM merge + dump), for "before" figures
         // in the same run.
         router->add("GET", "/bench/dom/clusters/{cluster}/pods",
@@ -705,6 +716,7 @@ void throughput_broker_vs_nginx(benchmark::State& state)
     }
     reader_env env(fs.url, 1, threads);
     broker_env broker(env, 5s);
+    broker_env full_scan(env, 5s, 0);  // the same route with the scan memo off
 
     auto dir = std::filesystem::temp_directory_path() / ("fanout-nginx-" + std::to_string(::getpid()));
     std::filesystem::create_directories(dir);
@@ -741,12 +753,16 @@ void throughput_broker_vs_nginx(benchmark::State& state)
     double via_nginx = 0;
     double via_broker = 0;
     double via_broker_dom = 0;
+    double via_full_scan = 0;
     for (auto _ : state) {
         direct = wrk_rps("http://127.0.0.1:" + std::to_string(fs.port) + member);
         via_nginx = wrk_rps("http://127.0.0.1:" + std::to_string(nginx_port) + member);
         via_broker = wrk_rps("http://127.0.0.1:" + std::to_string(broker.port) +
                                  "/api/v1/proxy/clusters/m-000/resources?kind=pods",
                              "-H 'X-Debug-Username: bench' -H 'X-Debug-Roles: admin'");
+        via_full_scan = wrk_rps("http://127.0.0.1:" + std::to_string(full_scan.port) +
+                                    "/api/v1/proxy/clusters/m-000/resources?kind=pods",
+                                "-H 'X-Debug-Username: bench' -H 'X-Debug-Roles: admin'");
         via_broker_dom = wrk_rps("http://127.0.0.1:" + std::to_string(broker.port) +
                                  "/bench/dom/clusters/m-000/pods",
                                  "-H 'X-Debug-Username: bench' -H 'X-Debug-Roles: admin'");
@@ -758,6 +774,11 @@ void throughput_broker_vs_nginx(benchmark::State& state)
     state.counters["nginx_rps"] = via_nginx;
     state.counters["broker_rps"] = via_broker;
     state.counters["broker_vs_nginx"] = via_nginx > 0 ? via_broker / via_nginx : 0;
+    const auto& memo = broker.reader->memo();
+    state.counters["memo_hit_ratio"] =
+        static_cast<double>(memo.hits()) / static_cast<double>(std::max<std::uint64_t>(1, memo.hits() + memo.misses()));
+    state.counters["full_scan_rps"] = via_full_scan;
+    state.counters["full_scan_vs_nginx"] = via_nginx > 0 ? via_full_scan / via_nginx : 0;
     state.counters["dom_route_rps"] = via_broker_dom;
     state.counters["dom_route_vs_nginx"] = via_nginx > 0 ? via_broker_dom / via_nginx : 0;
 }

@@ -69,6 +69,8 @@ struct limits_config {
 struct proxy_config {
     milliseconds member_timeout{2000};  ///< default per-member deadline of fan-out reads
     std::size_t max_in_flight_per_member = 16;
+    /// Members' list answers remembered to skip rescanning unchanged items (0: off).
+    std::size_t scan_memo_bytes = 32u << 20;
 };
 
 struct reconcile_config {

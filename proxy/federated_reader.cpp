@@ -110,7 +110,8 @@ federated_reader::federated_reader(kube_client client, member_registry& members,
     : client_(std::move(client)),
       members_(members),
       options_(std::move(options)),
-      limiter_(member_limiter::create(options_.max_in_flight_per_member))
+      limiter_(member_limiter::create(options_.max_in_flight_per_member)),
+      memo_(std::make_shared<scan_memo>(scan_memo_options{1024, options_.scan_memo_bytes}))
 {
 }
 
@@ -441,6 +442,7 @@ net::awaitable<kube_result<scanned_member>> federated_reader::call_scanned(
     }
     call_options o;
     o.timeout = timeout;
+    const std::string memo_key = path;  // names the member: a cluster proxy path
     auto answer = co_await client_.request("GET", std::move(path), {}, {}, std::move(o));
     if (!answer) {
         co_return std::move(answer.error());
@@ -455,7 +457,7 @@ net::awaitable<kube_result<scanned_member>> federated_reader::call_scanned(
     so.marker_key = options_.cluster_annotation;
     scan_error why = scan_error::none;
     std::string message;
-    auto scanned = scan_list(out.text, so, why, message);
+    auto scanned = memo_->scan(memo_key, out.text, so, why, message);
     if (!scanned) {
         kube_error e = transport_error(kube_errc::bad_response,
                                        why == scan_error::too_many_items

@@ -16,6 +16,7 @@
 #include "proxy/fanout.hpp"
 #include "proxy/kube_client.hpp"
 #include "proxy/list_splice.hpp"
+#include "proxy/scan_memo.hpp"
 #include "proxy/member_limiter.hpp"
 #include "proxy/member_registry.hpp"
 #include "proxy/merge_page.hpp"
@@ -38,6 +39,9 @@ struct reader_options {
     std::size_t max_limit = 5000;      ///< largest accepted page size
     std::size_t max_items = 500000;    ///< items of one unpaged answer beyond this: 502 member
     std::string cluster_annotation = "resource.karmada.io/cached-from-cluster";
+    /// Bytes of members' answers remembered so unchanged items are not scanned again
+    /// (scan_memo.hpp); 0 scans every answer in full.
+    std::size_t scan_memo_bytes = 32u << 20;
 };
 
 struct list_query {
@@ -173,6 +177,7 @@ public:
                                     std::optional<std::chrono::milliseconds> timeout = {});
 
     const reader_options& options() const { return options_; }
+    const scan_memo& memo() const { return *memo_; }
 
 private:
     net::awaitable<kube_result<json_response>> call(std::string member, std::string path,
@@ -196,6 +201,7 @@ private:
     member_registry& members_;
     reader_options options_;
     std::shared_ptr<member_limiter> limiter_;
+    std::shared_ptr<scan_memo> memo_;
 };
 
 /// "500ms", "2s", "1m" (positive, ≤ 5 minutes) → milliseconds; nullopt when invalid.

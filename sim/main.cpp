@@ -1,5 +1,6 @@
 // fedsim: wiring only — parse flags, build the model, start the listener and the simulation
 // driver, print the ready line, run one io thread until SIGTERM/SIGINT, drain.
+#include "broker/server/allocator.hpp"
 #include "broker/server/server.hpp"
 #include "sim/api/app.hpp"
 #include "sim/api/command_line.hpp"
@@ -34,6 +35,7 @@ int main(int argc, char** argv)
     namespace net = boost::asio;
     using namespace fedsim;
 
+    broker::server::tune_allocator();
     auto parsed = api::parse_command_line(std::vector<std::string>(argv + 1, argv + argc));
     if (!parsed.value) {
         std::cerr << "fedsim: " << parsed.error << "\n" << api::usage();

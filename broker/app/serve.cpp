@@ -2,6 +2,7 @@
 
 #include "broker/auth/authenticator.hpp"
 #include "broker/routes/cors.hpp"
+#include "broker/server/allocator.hpp"
 #include "broker/routes/member_routes.hpp"
 #include "broker/routes/proxy_routes.hpp"
 #include "broker/routes/routes.hpp"
@@ -98,6 +99,7 @@ int run_migrate(const std::vector<std::string>& args) {
 }
 
 int run_serve(const std::vector<std::string>& args) {
+    server::tune_allocator();
     auto loaded = load(args);
     if (!loaded) {
         return 2;
@@ -204,7 +206,9 @@ int run_serve(const std::vector<std::string>& args) {
     routes::proxy_route_options proxy_options;
     proxy_options.reader.member_timeout = cfg->proxy.member_timeout;
     proxy_options.reader.max_in_flight_per_member = cfg->proxy.max_in_flight_per_member;
-    routes::add_proxy_routes(*router, *karmada, members, std::move(proxy_options));
+    proxy_options.reader.scan_memo_bytes = cfg->proxy.scan_memo_bytes;
+    const auto reader =
+        routes::add_proxy_routes(*router, *karmada, members, std::move(proxy_options));
     routes::readiness_checks checks;
     checks.database = [&store]() -> asio::awaitable<std::string> {
         auto ok = co_await store.ping();
@@ -214,7 +218,7 @@ int run_serve(const std::vector<std::string>& args) {
         return members.synced() ? std::string() : "the member clusters have not been listed yet";
     };
     routes::add_health_routes(*router, checks, metrics,
-                              [&reconciler, &store]() -> asio::awaitable<std::string> {
+                              [&reconciler, &store, reader]() -> asio::awaitable<std::string> {
                                   const auto& group = store.group();
                                   co_return "# TYPE broker_leader gauge\nbroker_leader " +
                                       std::string(reconciler->is_leader() ? "1" : "0") +
@@ -223,7 +227,13 @@ int run_serve(const std::vector<std::string>& args) {
                                       std::to_string(group.groups_committed()) +
                                       "\n# TYPE broker_store_grouped_writes_total counter\n"
                                       "broker_store_grouped_writes_total " +
-                                      std::to_string(group.ops_committed()) + "\n";
+                                      std::to_string(group.ops_committed()) +
+                                      "\n# TYPE broker_proxy_scan_memo_hits_total counter\n"
+                                      "broker_proxy_scan_memo_hits_total " +
+                                      std::to_string(reader->memo().hits()) +
+                                      "\n# TYPE broker_proxy_scan_memo_misses_total counter\n"
+                                      "broker_proxy_scan_memo_misses_total " +
+                                      std::to_string(reader->memo().misses()) + "\n";
                               });
 
     server::server_options server_options;

@@ -161,7 +161,7 @@ std::function<bool(const json&)> item_filter(const proxy::resource_kind& kind,
 
 }  // namespace detail
 
-void add_proxy_routes(server::router& router, const proxy::kube_client& karmada,
+std::shared_ptr<const proxy::federated_reader> add_proxy_routes(server::router& router, const proxy::kube_client& karmada,
                       proxy::member_registry& members, proxy_route_options options)
 {
     auto shared = std::make_shared<const proxy_route_options>(std::move(options));
@@ -194,6 +194,7 @@ void add_proxy_routes(server::router& router, const proxy::kube_client& karmada,
     router.add("GET", "/api/v1/proxy/resources", list_handler(false));
     router.add("GET", "/api/v1/proxy/clusters/{cluster}/resources", list_handler(true));
     detail::add_federation_routes(router, reader, shared);
+    return reader;
 }
 
 }  // namespace broker::routes

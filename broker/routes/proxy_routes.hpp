@@ -54,8 +54,9 @@ struct namespace_access {
 };
 
 /// Registers the /api/v1/proxy/... resource routes and /federation/... on `router`, reading
-/// through `karmada` (the broker's own pooled client) and the members of `members`.
-void add_proxy_routes(server::router& router, const proxy::kube_client& karmada,
+/// through `karmada` (the broker's own pooled client) and the members of `members`. Returns
+/// the reader the routes share (for its counters).
+std::shared_ptr<const proxy::federated_reader> add_proxy_routes(server::router& router, const proxy::kube_client& karmada,
                       proxy::member_registry& members, proxy_route_options options);
 
 namespace detail {

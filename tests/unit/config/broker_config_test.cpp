@@ -60,7 +60,7 @@ TEST(load_broker_config, file_then_environment_then_flags) {
         "database:\n  url: postgresql:///from-file\n  poolSize: 4\n  queryTimeout: 750ms\n"
         "karmada:\n  kubeconfig: /etc/karmada.yaml\n"
         "cors:\n  allowedOrigins: ['http://localhost:5173']\n"
-        "proxy:\n  memberTimeout: 1500ms\n"
+        "proxy:\n  memberTimeout: 1500ms\n  scanMemoBytes: 1048576\n"
         "clusters:\n  weights: {cluster-1: 3, cluster-2: 1}\n"
         "log: {level: debug, format: json}\n";
     w.files["/etc/karmada.yaml"] = kubeconfig_text;
@@ -81,6 +81,7 @@ TEST(load_broker_config, file_then_environment_then_flags) {
     EXPECT_EQ(c.auth.jwt_public_key_files, (std::vector<std::string>{"/k1.pem", "/k2.pem"}));
     EXPECT_EQ(c.cors.allowed_origins, (std::vector<std::string>{"http://localhost:5173"}));
     EXPECT_EQ(c.proxy.member_timeout, milliseconds(1500));
+    EXPECT_EQ(c.proxy.scan_memo_bytes, 1048576u);
     EXPECT_EQ(c.cluster_weights,
               (std::map<std::string, std::int64_t>{{"cluster-1", 3}, {"cluster-2", 1}}));
     EXPECT_EQ(c.log.level, "debug");
@@ -111,7 +112,7 @@ TEST(load_broker_config, every_problem_reported_together_with_paths) {
     fake_world w;
     w.files["/bad.yaml"] =
         "listen:\n  port: 70000\n  tlsCertFile: /missing.pem\n"
-        "proxy:\n  memberTimeout: 2x\n"
+        "proxy:\n  memberTimeout: 2x\n  scanMemoBytes: -1\n"
         "database:\n  pool: 3\n"
         "cors:\n  allowedOrigins: ['localhost:5173']\n"
         "clusters:\n  weights: {cluster-1: 0}\n"
@@ -125,6 +126,7 @@ TEST(load_broker_config, every_problem_reported_together_with_paths) {
         {"x", "unexpected argument"},
         {"listen.port", "must be 0..65535"},
         {"proxy.memberTimeout", "invalid duration \"2x\" (use e.g. 500ms, 2s, 1m)"},
+        {"proxy.scanMemoBytes", "must be 0..17179869184"},
         {"database.pool", "unknown field"},
         {"clusters.weights.cluster-1", "must be an integer 1..1000000"},
         {"log.level",
