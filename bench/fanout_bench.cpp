@@ -23,6 +23,7 @@
 #include "broker/auth/authenticator.hpp"
 #include "broker/routes/proxy_routes.hpp"
 #include "broker/server/allocator.hpp"
+#include "broker/server/io_pool.hpp"
 #include "broker/server/server.hpp"
 #include "proxy/federated_reader.hpp"
 
@@ -370,17 +371,18 @@ private:
     std::thread thread_;
 };
 
-/// kube_client + member_registry on private io_context threads.
+/// kube_client + member_registry on private io threads (one io_context per thread, as the
+/// broker runs them).
 struct reader_env {
-    net::io_context ioc;
+    broker::server::io_pool pool;
+    net::io_context& ioc;
     std::optional<proxy::kube_client> client;
     std::unique_ptr<proxy::member_registry> members;
     std::unique_ptr<proxy::federated_reader> reader;
-    std::unique_ptr<net::executor_work_guard<net::io_context::executor_type>> work;
-    std::vector<std::thread> threads;
 
     reader_env(const std::string& url, std::size_t expected, int io_threads = 1,
                std::chrono::milliseconds member_timeout = 5s)
+        : pool(static_cast<std::size_t>(io_threads)), ioc(pool.main())
     {
         config::api_endpoint e;
         e.server = url;
@@ -392,12 +394,8 @@ struct reader_env {
         proxy::reader_options ro;
         ro.member_timeout = member_timeout;
         reader = std::make_unique<proxy::federated_reader>(*client, *members, ro);
-        work = std::make_unique<net::executor_work_guard<net::io_context::executor_type>>(
-            ioc.get_executor());
         members->start();
-        for (int i = 0; i < io_threads; ++i) {
-            threads.emplace_back([this] { ioc.run(); });
-        }
+        pool.start_threads(true);
         for (int i = 0; i < 600 && members->snapshot()->size() < expected; ++i) {
             std::this_thread::sleep_for(50ms);
         }
@@ -405,11 +403,8 @@ struct reader_env {
     ~reader_env()
     {
         net::post(ioc, [this] { members->stop(); });
-        work.reset();
-        ioc.stop();
-        for (auto& t : threads) {
-            t.join();
-        }
+        pool.stop();
+        pool.join();
     }
 
     proxy::read_result list(const std::string& kind, std::optional<std::string> only = {})
@@ -507,6 +502,7 @@ struct broker_env {
                     });
         srv = std::make_unique<broker::server::server>(env.ioc.get_executor(),
                                                        broker::server::server_options{}, router);
+        srv->spread_sessions(env.pool.executors());
         srv->use(broker::auth::make_authenticator({nullptr, true, {}}));
         port = srv->start().port;
     }

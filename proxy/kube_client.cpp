@@ -165,6 +165,8 @@ struct connection {
     std::unique_ptr<beast::tcp_stream> plain;
     std::unique_ptr<ssl::stream<beast::tcp_stream>> secure;
     beast::flat_buffer buffer;
+    /// The execution context (io_context) whose reactor the socket is registered with.
+    const net::execution_context* home = nullptr;
 
     beast::tcp_stream& lowest() { return secure ? secure->next_layer() : *plain; }
 
@@ -226,6 +228,11 @@ struct performed {
     bool stopped = false;
 };
 
+const net::execution_context* context_of(const net::any_io_executor& executor)
+{
+    return &net::query(executor, net::execution::context);
+}
+
 bool is_stale_connection_error(const beast::error_code& ec)
 {
     return ec == http::error::end_of_stream || ec == net::error::eof ||
@@ -265,17 +272,23 @@ struct kube_client::state : std::enable_shared_from_this<kube_client::state> {
         timeouts{0}, tls_failures{0}, connect_failures{0}, oversized{0}, watch_reconnects{0};
     std::atomic<std::int64_t> last_retry_delay_ms{-1};
 
-    std::unique_ptr<connection> take_idle()
+    /// An idle connection of the caller's context `home`: one of another context would
+    /// complete every read on that context's thread and hand over to the caller's (with one
+    /// io_context per thread, see broker/server/io_pool.hpp).
+    std::unique_ptr<connection> take_idle(const net::execution_context* home)
     {
         for (;;) {
             std::unique_ptr<connection> c;
             {
                 std::lock_guard lock(mutex);
-                if (idle.empty()) {
+                // Most recently used first: least likely stale.
+                auto it = std::find_if(idle.rbegin(), idle.rend(),
+                                       [home](const auto& i) { return i->home == home; });
+                if (it == idle.rend()) {
                     return nullptr;
                 }
-                c = std::move(idle.back());  // most recently used first: least likely stale
-                idle.pop_back();
+                c = std::move(*it);
+                idle.erase(std::next(it).base());
             }
             if (c->looks_alive()) {
                 return c;
@@ -362,6 +375,7 @@ net::awaitable<kube_result<std::unique_ptr<connection>>> connect(state_ptr self,
     }
 
     auto conn = std::make_unique<connection>();
+    conn->home = context_of(executor);
     // Beast reads at most the buffer's free capacity (and never less than 512 bytes) per
     // system call: without room reserved, a 100 KB answer took about a hundred reads.
     conn->buffer.reserve(read_buffer_bytes);
@@ -438,8 +452,9 @@ net::awaitable<kube_result<std::unique_ptr<connection>>> connect(state_ptr self,
 net::awaitable<attempt_outcome> attempt(state_ptr self, const request_spec& spec)
 {
     attempt_outcome out;
+    const auto* home = context_of(co_await net::this_coro::executor);
     for (int stale_try = 0;; ++stale_try) {
-        std::unique_ptr<connection> conn = stale_try == 0 ? self->take_idle() : nullptr;
+        std::unique_ptr<connection> conn = stale_try == 0 ? self->take_idle(home) : nullptr;
         const bool reused = conn != nullptr;
         if (reused) {
             ++self->reused;

@@ -3,6 +3,7 @@
 #include "broker/auth/authenticator.hpp"
 #include "broker/routes/cors.hpp"
 #include "broker/server/allocator.hpp"
+#include "broker/server/io_pool.hpp"
 #include "broker/routes/member_routes.hpp"
 #include "broker/routes/proxy_routes.hpp"
 #include "broker/routes/routes.hpp"
@@ -153,8 +154,10 @@ int run_serve(const std::vector<std::string>& args) {
         spdlog::warn("no --jwt-public-key given: every API request will be refused (401)");
     }
 
-    const unsigned threads = std::max(2u, std::thread::hardware_concurrency());
-    asio::io_context io(static_cast<int>(threads));
+    // One io_context per thread (see io_pool.hpp); the main one, run by this thread, also
+    // carries the watches, the reconciler and the signal handling.
+    server::io_pool io_threads(std::max(2u, std::thread::hardware_concurrency()));
+    asio::io_context& io = io_threads.main();
 
     proxy::client_options client_options;
     client_options.max_idle_connections = 128;  // fan-outs to 100 members reuse connections
@@ -248,6 +251,7 @@ int run_serve(const std::vector<std::string>& args) {
     server_options.write_timeout = cfg->limits.write_timeout;
     server_options.idle_timeout = cfg->limits.idle_timeout;
     server::server http(io.get_executor(), server_options, router, metrics);
+    http.spread_sessions(io_threads.executors());
     http.use(access_log());
     http.use(routes::make_cors(cfg->cors.allowed_origins));
     http.use(auth::make_authenticator({verifier, cfg->auth.insecure_dev_auth, {}}));
@@ -281,19 +285,12 @@ int run_serve(const std::vector<std::string>& args) {
                 asio::steady_timer deadline(io, std::chrono::seconds(10));
                 co_await ((http.wait_stopped() && reconciler->wait_stopped()) ||
                           deadline.async_wait(asio::use_awaitable));
-                io.stop();
+                io_threads.stop();
             },
             asio::detached);
     });
 
-    std::vector<std::thread> pool_threads;
-    for (unsigned i = 1; i < threads; ++i) {
-        pool_threads.emplace_back([&io] { io.run(); });
-    }
-    io.run();
-    for (auto& t : pool_threads) {
-        t.join();
-    }
+    io_threads.run();
     spdlog::info("stopped");
     return 0;
 }

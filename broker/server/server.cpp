@@ -98,6 +98,8 @@ struct server::impl : std::enable_shared_from_this<server::impl> {
 
     net::any_io_executor ex;
     net::strand<net::any_io_executor> accept_strand;
+    std::vector<net::any_io_executor> session_executors;  // empty: strands of `ex`
+    std::size_t next_executor = 0;                         // used on accept_strand only
     server_options opts;
     std::shared_ptr<const router> routes;
     std::shared_ptr<metrics_registry> metrics;
@@ -526,7 +528,12 @@ net::awaitable<void> run_tls(std::shared_ptr<server::impl> srv, beast::tcp_strea
 net::awaitable<void> accept_loop(std::shared_ptr<server::impl> srv)
 {
     for (;;) {
-        auto [ec, socket] = co_await srv->acceptor.async_accept(net::make_strand(srv->ex), use_tuple);
+        // Round-robin over the session executors: a connection stays on one of them.
+        const auto& home = srv->session_executors.empty()
+                               ? srv->ex
+                               : srv->session_executors[srv->next_executor++ %
+                                                        srv->session_executors.size()];
+        auto [ec, socket] = co_await srv->acceptor.async_accept(net::make_strand(home), use_tuple);
         if (ec) {
             if (ec == net::error::operation_aborted || !srv->acceptor.is_open()) {
                 break;
@@ -653,6 +660,11 @@ server::~server()
 void server::use(middleware mw)
 {
     impl_->chain.push_back(std::move(mw));
+}
+
+void server::spread_sessions(std::vector<net::any_io_executor> executors)
+{
+    impl_->session_executors = std::move(executors);
 }
 
 bound_endpoint server::start()

@@ -12,6 +12,7 @@
 #include <functional>
 #include <memory>
 #include <string>
+#include <vector>
 
 namespace broker::server {
 
@@ -50,6 +51,11 @@ public:
 
     /// Appends a middleware (outermost first). Only before `start`.
     void use(middleware mw);
+
+    /// Spreads new connections round-robin over `executors` (each connection gets a strand of
+    /// one of them) instead of strands of the server's executor; e.g. io_pool::executors().
+    /// Only before `start`.
+    void spread_sessions(std::vector<boost::asio::any_io_executor> executors);
 
     /// Binds, listens and starts accepting. Throws std::runtime_error with a clear message when
     /// the address is invalid, the port is taken or the TLS files cannot be loaded.

@@ -341,6 +341,25 @@ TEST(kube_client, sequential_calls_reuse_one_keep_alive_connection)
     EXPECT_EQ(client.stats().connections_reused, 2u);
 }
 
+TEST(kube_client, idle_connections_are_reused_only_by_calls_on_the_context_that_opened_them)
+{
+    // With one io_context per thread, a connection opened on one context is registered with
+    // that context's reactor: calls on another context open their own.
+    fake_apiserver server(scripted({}, ok_object("x")));
+    net::io_context first;
+    net::io_context second;
+    auto client = make_client(first, server.url());
+    ASSERT_TRUE(run_awaitable(first, client.get("/api/v1/pods")).has_value());
+    ASSERT_TRUE(run_awaitable(second, client.get("/api/v1/pods")).has_value());
+    EXPECT_EQ(client.stats().connections_opened, 2u);
+    EXPECT_EQ(client.stats().connections_reused, 0u);
+    ASSERT_TRUE(run_awaitable(first, client.get("/api/v1/pods")).has_value());
+    ASSERT_TRUE(run_awaitable(second, client.get("/api/v1/pods")).has_value());
+    EXPECT_EQ(client.stats().connections_opened, 2u);
+    EXPECT_EQ(client.stats().connections_reused, 2u);
+    EXPECT_EQ(server.accepted_connections(), 2u);
+}
+
 TEST(kube_client, pool_of_size_zero_keeps_no_connection)
 {
     fake_apiserver server(scripted({}, ok_object("x")));

@@ -1,6 +1,7 @@
 // Session behaviour over loopback (port 0) with a raw-socket client, so that the tests can send
 // exactly the bytes they want (oversized, malformed, pipelined) and observe closes.
 #include "broker/server/server.hpp"
+#include "broker/server/io_pool.hpp"
 
 #include <boost/asio/as_tuple.hpp>
 #include <boost/asio/io_context.hpp>
@@ -17,9 +18,11 @@
 
 #include <atomic>
 #include <chrono>
+#include <functional>
 #include <future>
 #include <memory>
 #include <optional>
+#include <set>
 #include <string>
 #include <thread>
 
@@ -510,6 +513,56 @@ TEST(server_streaming, producer_learns_that_the_client_went_away)
     }
     ASSERT_EQ(done.wait_for(std::chrono::milliseconds(wait_ms)), std::future_status::ready);
     EXPECT_TRUE(done.get());
+}
+
+TEST(server_listener, spread_sessions_keeps_each_connection_on_one_of_the_pools_threads)
+{
+    io_pool pool(2);
+    auto r = std::make_shared<router>();
+    r->add("GET", "/thread", [](request_context&) -> net::awaitable<response> {
+        co_return text_response(200, std::to_string(std::hash<std::thread::id>{}(
+                                         std::this_thread::get_id())));
+    });
+    server srv(pool.main().get_executor(), {}, r);
+    srv.spread_sessions(pool.executors());
+    const auto port = srv.start().port;
+    pool.start_threads(true);
+
+    std::vector<std::unique_ptr<raw_client>> clients;
+    std::vector<std::string> threads;
+    for (int i = 0; i < 4; ++i) {
+        clients.push_back(std::make_unique<raw_client>(port));
+        auto& c = *clients.back();
+        ASSERT_TRUE(c.connected());
+        std::string seen;
+        for (int k = 0; k < 3; ++k) {
+            ASSERT_TRUE(c.send(get("/thread")));
+            auto reply = c.read_reply();
+            ASSERT_TRUE(reply);
+            ASSERT_EQ(reply->status, 200u);
+            if (k == 0) {
+                seen = reply->body;
+            }
+            EXPECT_EQ(reply->body, seen) << "connection " << i << " moved between threads";
+        }
+        threads.push_back(seen);
+    }
+    // Round-robin: connections 0 and 2 share a thread, 1 and 3 the other.
+    EXPECT_EQ(std::set<std::string>(threads.begin(), threads.end()).size(), 2u);
+    EXPECT_EQ(threads[0], threads[2]);
+    EXPECT_EQ(threads[1], threads[3]);
+    EXPECT_NE(threads[0], threads[1]);
+
+    std::promise<void> stopped;
+    srv.on_stopped([&stopped] { stopped.set_value(); });
+    srv.stop();
+    for (auto& c : clients) {
+        EXPECT_TRUE(c->wait_closed());
+    }
+    EXPECT_EQ(stopped.get_future().wait_for(std::chrono::milliseconds(wait_ms)),
+              std::future_status::ready);
+    pool.stop();
+    pool.join();
 }
 
 TEST(server_shutdown, in_flight_request_finishes_then_the_server_stops)
