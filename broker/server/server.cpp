@@ -99,6 +99,7 @@ struct server::impl : std::enable_shared_from_this<server::impl> {
     net::any_io_executor ex;
     net::strand<net::any_io_executor> accept_strand;
     std::vector<net::any_io_executor> session_executors;  // empty: strands of `ex`
+    bool one_thread_each = false;  // session executors are run by one thread each: no strand
     std::size_t next_executor = 0;                         // used on accept_strand only
     server_options opts;
     std::shared_ptr<const router> routes;
@@ -533,7 +534,13 @@ net::awaitable<void> accept_loop(std::shared_ptr<server::impl> srv)
                                ? srv->ex
                                : srv->session_executors[srv->next_executor++ %
                                                         srv->session_executors.size()];
-        auto [ec, socket] = co_await srv->acceptor.async_accept(net::make_strand(home), use_tuple);
+        // A named local, not a conditional temporary: GCC 12 mishandles the lifetime of
+        // temporaries created in one arm of ?: inside a co_await expression.
+        net::any_io_executor session_executor = home;
+        if (!srv->one_thread_each) {
+            session_executor = net::make_strand(home);
+        }
+        auto [ec, socket] = co_await srv->acceptor.async_accept(session_executor, use_tuple);
         if (ec) {
             if (ec == net::error::operation_aborted || !srv->acceptor.is_open()) {
                 break;
@@ -662,9 +669,10 @@ void server::use(middleware mw)
     impl_->chain.push_back(std::move(mw));
 }
 
-void server::spread_sessions(std::vector<net::any_io_executor> executors)
+void server::spread_sessions(std::vector<net::any_io_executor> executors, bool one_thread_each)
 {
     impl_->session_executors = std::move(executors);
+    impl_->one_thread_each = one_thread_each && !impl_->session_executors.empty();
 }
 
 bound_endpoint server::start()

@@ -52,10 +52,12 @@ public:
     /// Appends a middleware (outermost first). Only before `start`.
     void use(middleware mw);
 
-    /// Spreads new connections round-robin over `executors` (each connection gets a strand of
-    /// one of them) instead of strands of the server's executor; e.g. io_pool::executors().
-    /// Only before `start`.
-    void spread_sessions(std::vector<boost::asio::any_io_executor> executors);
+    /// Spreads new connections round-robin over `executors` instead of strands of the
+    /// server's executor. Each connection gets a strand of one of them, or, when
+    /// `one_thread_each` (every executor is run by exactly one thread, as io_pool's are), that
+    /// executor itself: the thread already serialises its handlers. Only before `start`.
+    void spread_sessions(std::vector<boost::asio::any_io_executor> executors,
+                         bool one_thread_each = false);
 
     /// Binds, listens and starts accepting. Throws std::runtime_error with a clear message when
     /// the address is invalid, the port is taken or the TLS files cannot be loaded.

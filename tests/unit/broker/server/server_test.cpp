@@ -524,7 +524,7 @@ TEST(server_listener, spread_sessions_keeps_each_connection_on_one_of_the_pools_
                                          std::this_thread::get_id())));
     });
     server srv(pool.main().get_executor(), {}, r);
-    srv.spread_sessions(pool.executors());
+    srv.spread_sessions(pool.executors(), true);
     const auto port = srv.start().port;
     pool.start_threads(true);
 
