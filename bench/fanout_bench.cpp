@@ -502,7 +502,7 @@ struct broker_env {
                     });
         srv = std::make_unique<broker::server::server>(env.ioc.get_executor(),
                                                        broker::server::server_options{}, router);
-        srv->spread_sessions(env.pool.executors(), true);
+        srv->spread_sessions(env.pool.session_executors(), true);
         srv->use(broker::auth::make_authenticator({nullptr, true, {}}));
         port = srv->start().port;
     }

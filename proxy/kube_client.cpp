@@ -297,17 +297,29 @@ struct kube_client::state : std::enable_shared_from_this<kube_client::state> {
         }
     }
 
+    /// Keeps `c` for reuse. When the pool is full the least recently used idle connection
+    /// goes instead: otherwise a context whose fan-outs filled the pool would keep it, and
+    /// every other context would open and close fresh connections on each call.
     void release(std::unique_ptr<connection> c)
     {
         c->lowest().expires_never();
+        if (options.max_idle_connections == 0) {
+            c->close();
+            return;
+        }
+        std::unique_ptr<connection> evicted;
         {
             std::lock_guard lock(mutex);
-            if (idle.size() < options.max_idle_connections) {
-                idle.push_back(std::move(c));
-                return;
+            if (idle.size() >= options.max_idle_connections) {
+                evicted = std::move(idle.front());
+                idle.pop_front();
             }
+            idle.push_back(std::move(c));
         }
-        c->close();
+        if (evicted) {
+            // Idle: no operation pending on it, so closing it from this thread is safe.
+            evicted->close();
+        }
     }
 
     std::chrono::milliseconds retry_delay(int retry_index)

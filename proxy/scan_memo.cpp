@@ -104,23 +104,30 @@ void scan_memo::remember(const std::string& key, std::string_view text, const sc
     if (p != text.size()) {
         return;
     }
-    const std::size_t tail_bytes = text.size() - open;
-    if (tail_bytes > options_.max_bytes / 4) {
+    // Charged: the text, the item table and its strings, and the key (a list of tiny items
+    // costs far more in its table than in its text).
+    std::size_t cost = key.size() + sizeof(entry) + (text.size() - open) +
+                       list.items.size() * sizeof(list_item) + list.continue_token.size();
+    for (const auto& item : list.items) {
+        cost += item.ns.capacity() + item.name.capacity();
+    }
+    if (cost > options_.max_bytes / 4) {
         return;
     }
     auto fresh = std::make_shared<entry>();
     fresh->tail.assign(text.substr(open));
     fresh->list = list;
+    fresh->cost = cost;
     shift(fresh->list, -static_cast<std::ptrdiff_t>(open));
 
     std::lock_guard lock(mutex_);
     auto& slot = entries_[key];
     if (slot.value) {
-        bytes_ -= slot.value->tail.size();
+        bytes_ -= slot.value->cost;
     }
     slot.value = std::move(fresh);
     slot.used = ++clock_;
-    bytes_ += tail_bytes;
+    bytes_ += cost;
     while (entries_.size() > options_.max_entries || bytes_ > options_.max_bytes) {
         auto oldest = entries_.begin();
         for (auto it = entries_.begin(); it != entries_.end(); ++it) {
@@ -128,7 +135,7 @@ void scan_memo::remember(const std::string& key, std::string_view text, const sc
                 oldest = it;
             }
         }
-        bytes_ -= oldest->second.value->tail.size();
+        bytes_ -= oldest->second.value->cost;
         entries_.erase(oldest);
     }
 }

@@ -16,8 +16,9 @@
 /// items, a different tail, a head that does not check) is scanned in full; the result is
 /// the one scan_list gives in every case (tests compare the two).
 ///
-/// Limits: at most `max_entries` requests and `max_bytes` of remembered text; the least
-/// recently used go first. Answers larger than a quarter of `max_bytes` are not remembered.
+/// Limits: at most `max_entries` requests and `max_bytes` of memory (the remembered text, the
+/// item table with its strings, the key); the least recently used go first. An answer that
+/// would cost more than a quarter of `max_bytes` is not remembered.
 ///
 /// Thread safety: all members may be called from any thread.
 
@@ -52,12 +53,14 @@ public:
 
     std::uint64_t hits() const { return hits_.load(std::memory_order_relaxed); }
     std::uint64_t misses() const { return misses_.load(std::memory_order_relaxed); }
+    /// The memory charged against max_bytes now.
     std::size_t remembered_bytes() const;
 
 private:
     struct entry {
         std::string tail;      ///< the answer from just after `"items":[` to its end
         scanned_list list;     ///< item offsets relative to the start of `tail`
+        std::size_t cost = 0;  ///< what it is charged against max_bytes
     };
     struct slot {
         std::shared_ptr<const entry> value;

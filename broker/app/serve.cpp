@@ -251,7 +251,7 @@ int run_serve(const std::vector<std::string>& args) {
     server_options.write_timeout = cfg->limits.write_timeout;
     server_options.idle_timeout = cfg->limits.idle_timeout;
     server::server http(io.get_executor(), server_options, router, metrics);
-    http.spread_sessions(io_threads.executors(), true);
+    http.spread_sessions(io_threads.session_executors(), true);
     http.use(access_log());
     http.use(routes::make_cors(cfg->cors.allowed_origins));
     http.use(auth::make_authenticator({verifier, cfg->auth.insecure_dev_auth, {}}));

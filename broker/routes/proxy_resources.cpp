@@ -107,8 +107,11 @@ server::response streamed_response(proxy::streamed_list result)
         for (;;) {
             chunk.clear();
             const auto step = list->write_some(chunk, stream_chunk_bytes);
-            if (!chunk.empty() && !co_await out.write(chunk)) {
-                co_return;
+            if (!chunk.empty()) {
+                const bool written = co_await out.write(chunk);  // not inside && (GCC 12)
+                if (!written) {
+                    co_return;
+                }
             }
             if (step == proxy::streamed_list::progress::done) {
                 co_return;

@@ -9,8 +9,7 @@ io_pool::io_pool(std::size_t threads)
     const std::size_t n = std::max<std::size_t>(threads, 1);
     contexts_.reserve(n);
     for (std::size_t i = 0; i < n; ++i) {
-        // Hint 1: each context is run by exactly one thread.
-        contexts_.push_back(std::make_unique<boost::asio::io_context>(1));
+        contexts_.push_back(std::make_unique<context>());
         guards_.emplace_back(contexts_.back()->get_executor());
     }
 }
@@ -19,6 +18,10 @@ io_pool::~io_pool()
 {
     stop();
     join();
+    for (auto& c : contexts_) {
+        c->shut_down();
+    }
+    contexts_.clear();
 }
 
 std::vector<boost::asio::any_io_executor> io_pool::executors() const
@@ -27,6 +30,15 @@ std::vector<boost::asio::any_io_executor> io_pool::executors() const
     out.reserve(contexts_.size());
     for (const auto& c : contexts_) {
         out.emplace_back(c->get_executor());
+    }
+    return out;
+}
+
+std::vector<boost::asio::any_io_executor> io_pool::session_executors() const
+{
+    auto out = executors();
+    if (out.size() > 1) {
+        out.erase(out.begin());
     }
     return out;
 }

@@ -408,7 +408,8 @@ net::awaitable<bool> session<Stream>::serve_one(http::request<http::string_body>
         handler miss = [&m](request_context& c) -> net::awaitable<response> {
             co_return router::miss_response(m, c.method, c.path);
         };
-        auto outcome = co_await (call_handler(ctx, m.fn ? *m.fn : miss) || watch_peer());
+        const handler& chosen = m.fn ? *m.fn : miss;  // outside co_await (see accept_loop)
+        auto outcome = co_await (call_handler(ctx, chosen) || watch_peer());
         if (outcome.index() == 1) {
             // The client left while we worked; nobody is there to read an answer.
             srv_->metrics->increment("client_disconnects_total", "during_request");

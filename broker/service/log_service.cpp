@@ -271,8 +271,13 @@ proxy::net::awaitable<server::response> log_service::logs(const auth::principal&
             if (dropped > 0) {
                 chunk += "[" + std::to_string(dropped) + " bytes of log dropped: reader too slow]\n";
             }
-            if (!chunk.empty() && !co_await out.write(chunk)) {
-                break;
+            // Awaited in a statement of its own, not as the right side of &&: GCC 12 has
+            // mishandled temporaries created conditionally inside co_await expressions.
+            if (!chunk.empty()) {
+                const bool written = co_await out.write(chunk);
+                if (!written) {
+                    break;
+                }
             }
             if (finished) {
                 std::lock_guard lock(buffer->mutex);

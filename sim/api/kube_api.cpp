@@ -371,8 +371,11 @@ net::awaitable<response> serve_pod_log(app& a, const api_scope& scope, const res
     res.content_type = "text/plain";
     res.stream = [&a, cluster = scope.cluster, ns = p.namespace_, pod = p.name, lo,
                   chunk = std::move(*first)](chunk_writer& w) mutable -> net::awaitable<void> {
-        if (!chunk.text.empty() && !co_await w.write(chunk.text)) {
-            co_return;
+        if (!chunk.text.empty()) {
+            const bool written = co_await w.write(chunk.text);  // not inside && (GCC 12)
+            if (!written) {
+                co_return;
+            }
         }
         auto next = chunk.next_line;
         lo.tail_lines.reset();
@@ -385,8 +388,11 @@ net::awaitable<response> serve_pod_log(app& a, const api_scope& scope, const res
             if (!more) {
                 co_return; // the pod is gone
             }
-            if (!more->text.empty() && !co_await w.write(more->text)) {
-                co_return;
+            if (!more->text.empty()) {
+                const bool written = co_await w.write(more->text);
+                if (!written) {
+                    co_return;
+                }
             }
             next = more->next_line;
             if (more->finished) {

@@ -360,6 +360,23 @@ TEST(kube_client, idle_connections_are_reused_only_by_calls_on_the_context_that_
     EXPECT_EQ(server.accepted_connections(), 2u);
 }
 
+TEST(kube_client, a_full_pool_gives_up_its_least_recently_used_connection_for_the_newest)
+{
+    // One slot: a call on a second context must not leave that context reconnecting forever
+    // because the first context's connection holds the slot.
+    fake_apiserver server(scripted({}, ok_object("x")));
+    net::io_context first;
+    net::io_context second;
+    auto options = test_options();
+    options.max_idle_connections = 1;
+    auto client = make_client(first, server.url(), options);
+    ASSERT_TRUE(run_awaitable(first, client.get("/api/v1/pods")).has_value());
+    ASSERT_TRUE(run_awaitable(second, client.get("/api/v1/pods")).has_value());
+    ASSERT_TRUE(run_awaitable(second, client.get("/api/v1/pods")).has_value());
+    EXPECT_EQ(client.stats().connections_opened, 2u);
+    EXPECT_EQ(client.stats().connections_reused, 1u);
+}
+
 TEST(kube_client, pool_of_size_zero_keeps_no_connection)
 {
     fake_apiserver server(scripted({}, ok_object("x")));

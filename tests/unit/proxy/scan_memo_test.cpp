@@ -207,22 +207,45 @@ TEST(scan_memo, the_least_recently_used_request_goes_first)
     EXPECT_FALSE(check(memo, "b", list_at("3")));
 }
 
-TEST(scan_memo, remembered_text_stays_within_its_byte_budget)
+TEST(scan_memo, remembered_answers_stay_within_the_memory_budget)
 {
-    const std::string tail_text = pods.substr(1);  // remembered per answer: items, "]}"
-    const std::size_t budget = tail_text.size() * 4 + tail_text.size() / 2;
+    // What one answer costs (same key length for all below).
+    proxy::scan_memo probe;
+    check(probe, "k0", list_at("1"));
+    const std::size_t one = probe.remembered_bytes();
+    ASSERT_GT(one, pods.size());  // the text and more: the item table is charged too
+
+    const std::size_t budget = one * 4 + one / 2;
     proxy::scan_memo memo({.max_entries = 100, .max_bytes = budget});
     for (int i = 0; i < 10; ++i) {
         check(memo, "k" + std::to_string(i), list_at("1"));
         EXPECT_LE(memo.remembered_bytes(), budget);
     }
-    EXPECT_EQ(memo.remembered_bytes(), tail_text.size() * 4);
+    EXPECT_EQ(memo.remembered_bytes(), one * 4);
     EXPECT_TRUE(check(memo, "k9", list_at("2")));
     EXPECT_FALSE(check(memo, "k0", list_at("2")));
-    // An answer over a quarter of the budget is not remembered at all.
-    proxy::scan_memo small({.max_entries = 100, .max_bytes = tail_text.size() * 3});
+    // An answer costing over a quarter of the budget is not remembered at all.
+    proxy::scan_memo small({.max_entries = 100, .max_bytes = one * 3});
     check(small, "k", list_at("1"));
     EXPECT_EQ(small.remembered_bytes(), 0u);
+}
+
+TEST(scan_memo, many_tiny_items_are_charged_for_their_table_not_only_their_text)
+{
+    // 20,000 items in 40 KB of text: the item table is far larger than the text.
+    std::string text = R"({"items":[)";
+    for (int i = 0; i < 20000; ++i) {
+        text += i ? ",0" : "0";
+    }
+    text += "]}";
+    proxy::scan_memo memo({.max_entries = 100, .max_bytes = 64u << 20});
+    check(memo, "k", text);
+    EXPECT_GE(memo.remembered_bytes(), 20000 * sizeof(proxy::list_item));
+    // With a budget the text alone would fit four times over, it is not remembered.
+    proxy::scan_memo tight({.max_entries = 100, .max_bytes = text.size() * 4});
+    check(tight, "k", text);
+    EXPECT_EQ(tight.remembered_bytes(), 0u);
+    EXPECT_FALSE(check(tight, "k", text));
 }
 
 TEST(scan_memo, random_edits_of_a_remembered_answer_give_what_scan_list_gives)
