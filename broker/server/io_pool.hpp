@@ -6,8 +6,9 @@
 /// signals), and a connection's handlers wander between cores. With a context per thread a
 /// connection lives on one thread from accept to close, its upstream connections are pooled
 /// per context (kube_client) and the threads share nothing on the hot path. In the proxy
-/// throughput bench (bench/README.md) two io threads went from 8.5k to 10.3k requests/s, and
-/// to 11.0-11.3k once sessions ran without strands (a context's one thread serialises them).
+/// throughput bench (bench/README.md) two io threads went from 8.5k to 10.3k requests/s, to
+/// 11.0-11.3k once sessions ran without strands (a context's one thread serialises them), and
+/// to 12.0-12.4k with sessions off the main context.
 ///
 /// Context 0 is the "main" one: timers, signals, watches and the reconciler live there, and
 /// `run` runs it on the calling thread. Server sessions are spread over the others (over the
