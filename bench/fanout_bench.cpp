@@ -17,7 +17,8 @@
 //   processes) and through the broker's route (`threads` io threads), same fedsim, same run;
 //   the route once more with the scan memo off (every answer scanned in full).
 // - scan_member_list/pods: the scan of one member's answer (validation, item spans, where the
-//   marker goes) on fedsim's pod list text, against nlohmann's `accept` in the same run.
+//   marker goes) on fedsim's pod list text, against nlohmann's `accept` in the same run; and
+//   through the scan memo, repeated (hits) and changing every time (misses).
 // Each benchmark runs a fixed few iterations (seconds, not minutes).
 
 #include "broker/auth/authenticator.hpp"
@@ -646,6 +647,8 @@ void scan_member_list(benchmark::State& state)
     };
     double scan_bps = 0;
     double accept_bps = 0;
+    double hit_bps = 0;
+    double miss_bps = 0;
     for (auto _ : state) {
         scan_bps = timed([&] {
             auto list = proxy::scan_list(text, options, error, message);
@@ -656,7 +659,28 @@ void scan_member_list(benchmark::State& state)
             bool ok = json::accept(text);
             benchmark::DoNotOptimize(ok);
         });
+        // Through the scan memo: the same answer again (a hit), and two answers that differ
+        // in their last item's name, alternating (every call a miss that compares, scans in
+        // full and remembers: the memo's cost when nothing repeats).
+        proxy::scan_memo memo;
+        hit_bps = timed([&] {
+            auto list = memo.scan("k", text, options, error, message);
+            benchmark::DoNotOptimize(list);
+        });
+        std::string other = text;
+        if (const auto at = other.rfind("\"name\":\""); at != std::string::npos) {
+            char& c = other[at + 8];
+            c = c == 'q' ? 'r' : 'q';
+        }
+        bool flip = false;
+        miss_bps = timed([&] {
+            flip = !flip;
+            auto list = memo.scan("k", flip ? other : text, options, error, message);
+            benchmark::DoNotOptimize(list);
+        });
     }
+    state.counters["memo_hit_MBps"] = hit_bps / 1e6;
+    state.counters["memo_miss_MBps"] = miss_bps / 1e6;
     state.counters["bytes"] = static_cast<double>(text.size());
     state.counters["items"] = static_cast<double>(items);
     state.counters["scan_MBps"] = scan_bps / 1e6;
@@ -772,7 +796,8 @@ void throughput_broker_vs_nginx(benchmark::State& state)
     state.counters["broker_vs_nginx"] = via_nginx > 0 ? via_broker / via_nginx : 0;
     const auto& memo = broker.reader->memo();
     state.counters["memo_hit_ratio"] =
-        static_cast<double>(memo.hits()) / static_cast<double>(std::max<std::uint64_t>(1, memo.hits() + memo.misses()));
+        static_cast<double>(memo.hits()) /
+        static_cast<double>(std::max<std::uint64_t>(1, memo.hits() + memo.misses()));
     state.counters["full_scan_rps"] = via_full_scan;
     state.counters["full_scan_vs_nginx"] = via_nginx > 0 ? via_full_scan / via_nginx : 0;
     state.counters["dom_route_rps"] = via_broker_dom;

@@ -111,7 +111,7 @@ federated_reader::federated_reader(kube_client client, member_registry& members,
       members_(members),
       options_(std::move(options)),
       limiter_(member_limiter::create(options_.max_in_flight_per_member)),
-      memo_(std::make_shared<scan_memo>(scan_memo_options{1024, options_.scan_memo_bytes}))
+      memo_(std::make_shared<scan_memo>(scan_memo_options{.max_bytes = options_.scan_memo_bytes}))
 {
 }
 

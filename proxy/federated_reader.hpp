@@ -16,11 +16,11 @@
 #include "proxy/fanout.hpp"
 #include "proxy/kube_client.hpp"
 #include "proxy/list_splice.hpp"
-#include "proxy/scan_memo.hpp"
 #include "proxy/member_limiter.hpp"
 #include "proxy/member_registry.hpp"
 #include "proxy/merge_page.hpp"
 #include "proxy/resource_kinds.hpp"
+#include "proxy/scan_memo.hpp"
 
 #include <nlohmann/json.hpp>
 

@@ -2,11 +2,11 @@
 
 #include "broker/auth/authenticator.hpp"
 #include "broker/routes/cors.hpp"
-#include "broker/server/allocator.hpp"
-#include "broker/server/io_pool.hpp"
 #include "broker/routes/member_routes.hpp"
 #include "broker/routes/proxy_routes.hpp"
 #include "broker/routes/routes.hpp"
+#include "broker/server/allocator.hpp"
+#include "broker/server/io_pool.hpp"
 #include "broker/server/server.hpp"
 #include "broker/service/job_service.hpp"
 #include "broker/service/reconciler.hpp"

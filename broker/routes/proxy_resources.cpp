@@ -164,8 +164,9 @@ std::function<bool(const json&)> item_filter(const proxy::resource_kind& kind,
 
 }  // namespace detail
 
-std::shared_ptr<const proxy::federated_reader> add_proxy_routes(server::router& router, const proxy::kube_client& karmada,
-                      proxy::member_registry& members, proxy_route_options options)
+std::shared_ptr<const proxy::federated_reader> add_proxy_routes(
+    server::router& router, const proxy::kube_client& karmada, proxy::member_registry& members,
+    proxy_route_options options)
 {
     auto shared = std::make_shared<const proxy_route_options>(std::move(options));
     auto reader = std::make_shared<proxy::federated_reader>(karmada, members, shared->reader);

@@ -56,8 +56,9 @@ struct namespace_access {
 /// Registers the /api/v1/proxy/... resource routes and /federation/... on `router`, reading
 /// through `karmada` (the broker's own pooled client) and the members of `members`. Returns
 /// the reader the routes share (for its counters).
-std::shared_ptr<const proxy::federated_reader> add_proxy_routes(server::router& router, const proxy::kube_client& karmada,
-                      proxy::member_registry& members, proxy_route_options options);
+std::shared_ptr<const proxy::federated_reader> add_proxy_routes(
+    server::router& router, const proxy::kube_client& karmada, proxy::member_registry& members,
+    proxy_route_options options);
 
 namespace detail {
 /// The access of the request's principal (null principal: nothing).
