@@ -100,17 +100,28 @@ const json* workload_of(const json& manifests) {
     return nullptr;
 }
 
+std::string binding_path(std::string_view namespace_, std::string_view name,
+                         std::string_view kind) {
+    std::string binding(name);
+    binding += '-';
+    binding += kind;
+    std::transform(binding.begin(), binding.end(), binding.begin(), [](unsigned char c) {
+        return c == ':' ? '.' : static_cast<char>(std::tolower(c));
+    });
+    std::string path = "/apis/work.karmada.io/v1alpha2/namespaces/";
+    path += namespace_;
+    path += "/resourcebindings/";
+    path += binding;
+    return path;
+}
+
 std::string binding_path(const json& manifests) {
     const json* workload = workload_of(manifests);
     if (workload == nullptr) {
         return {};
     }
-    std::string name = text_at(*workload, {"metadata", "name"}) + "-" + text_at(*workload, {"kind"});
-    std::transform(name.begin(), name.end(), name.begin(), [](unsigned char c) {
-        return c == ':' ? '.' : static_cast<char>(std::tolower(c));
-    });
-    return "/apis/work.karmada.io/v1alpha2/namespaces/" +
-           text_at(*workload, {"metadata", "namespace"}) + "/resourcebindings/" + name;
+    return binding_path(text_at(*workload, {"metadata", "namespace"}),
+                        text_at(*workload, {"metadata", "name"}), text_at(*workload, {"kind"}));
 }
 
 proxy::net::awaitable<proxy::kube_result<void>> create_job_objects(

@@ -38,6 +38,9 @@ std::optional<std::string> plural_of(std::string_view kind);
 /// The ResourceBinding Karmada creates for a workload: `<name>-<kind lower-case>` in the same
 /// namespace (karmada/SPEC.md §e); empty when the manifests hold no workload.
 std::string binding_path(const nlohmann::json& manifests);
+/// The same from the workload's namespace, name and kind.
+std::string binding_path(std::string_view namespace_, std::string_view name,
+                         std::string_view kind);
 
 /// The workload object (the first object whose kind carries replicas) of a job's manifests.
 const nlohmann::json* workload_of(const nlohmann::json& manifests);

@@ -2,6 +2,7 @@
 
 #include "broker/service/karmada_objects.hpp"
 #include "propagation/form/job_form.hpp"
+#include "propagation/manifest/manifest_builder.hpp"
 #include "propagation/status/job_status.hpp"
 #include "proxy/reflector.hpp"
 
@@ -358,7 +359,14 @@ struct reconciler::state : std::enable_shared_from_this<reconciler::state> {
                 continue;
             }
             for (auto& job : *jobs_found) {
-                auto found = by_path.find(binding_path(job.manifests));
+                // The store does not read the manifests back: the workload is named after
+                // the job, its kind follows from the job type.
+                const auto type = job_type_of(job.job_type);
+                if (!type) {
+                    continue;
+                }
+                auto found = by_path.find(binding_path(
+                    job.namespace_, job.name, propagation::manifest::workload_kind(*type)));
                 if (found == by_path.end()) {
                     continue;  // a namesake of another kind
                 }

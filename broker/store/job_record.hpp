@@ -26,6 +26,7 @@ using time_point = std::chrono::time_point<clock, std::chrono::microseconds>;
 /// CONTRACTS.md §9's states, their stable names and the lifecycle's edges are the pure core's
 /// (propagation/status/job_status.hpp); the store persists those names.
 using job_state = propagation::status::job_state;
+using propagation::status::all_job_states;
 using propagation::status::is_allowed_transition;
 using propagation::status::is_terminal;
 using propagation::status::parse_job_state;

@@ -109,6 +109,14 @@ CREATE INDEX jobs_active_workload ON jobs (namespace, name)
         {7, "job documents out of line, room for in-page updates", R"sql(
 ALTER TABLE jobs SET (toast_tuple_target = 128, fillfactor = 70);
 )sql"},
+        // Keyed by cluster, the index of outstanding reservations looked as good to the planner
+        // as the primary key for "this job's reservation on this cluster" (before statistics
+        // exist, both estimate one row), so a release scanned every outstanding reservation of
+        // the cluster. Keyed by job, it serves the releases and the per-cluster sums alike.
+        {8, "outstanding reservations by job", R"sql(
+DROP INDEX reservations_outstanding;
+CREATE INDEX reservations_outstanding ON reservations (job_id) WHERE released_at IS NULL;
+)sql"},
     };
     return list;
 }

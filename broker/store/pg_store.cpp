@@ -540,45 +540,47 @@ asio::awaitable<store_result<job_record>> pg_store::update_status(std::string id
         if (!is_uuid(id)) {
             return not_found(id);
         }
-        auto current = tx.exec_prepared(name_of(q::job_state_for_update), id);
-        if (current.empty()) {
+        std::optional<std::string> target;
+        std::vector<std::string_view> allowed_from;
+        if (update.state) {
+            target = std::string(to_string(*update.state));
+            for (const auto from : all_job_states) {
+                if (is_allowed_transition(from, *update.state)) {
+                    allowed_from.push_back(to_string(from));
+                }
+            }
+        }
+        const std::string reason = update.reason.empty() && update.state
+                                       ? std::string(to_string(*update.state))
+                                       : update.reason;
+        std::optional<std::string> expected;
+        if (update.expected_generation) {
+            expected = std::to_string(*update.expected_generation);
+        }
+        std::string status_text;
+        auto rows = tx.exec_prepared(
+            name_of(q::apply_job_status), id, nullable(target), nullable(update.message),
+            update.cluster_status ? nullable_json(*update.cluster_status, status_text) : nullptr,
+            nullable(expected), text_array(allowed_from), text_array(update.release_clusters),
+            reason);
+        if (rows.empty()) {
             return not_found(id);
         }
-        const job_state from = to_state(current[0][0]);
-        const std::string old_message = current[0][1].as<std::string>();
-        const auto generation = current[0][2].as<std::int64_t>();
+        const auto& row = rows[0];
+        if (!row[3].is_null()) {
+            return decode_job(row.slice(3, row.size()));
+        }
+        // Refused, nothing written: say why.
+        const job_state from = to_state(row[0]);
+        const auto generation = row[2].as<std::int64_t>();
         if (update.expected_generation && *update.expected_generation != generation) {
             return make_error(store_errc::conflict, "job " + id + " was modified concurrently",
                               "generation " + std::to_string(generation) + ", expected " +
                                   std::to_string(*update.expected_generation));
         }
-        const job_state to = update.state.value_or(from);
-        const bool transition = to != from;
-        if (transition && !is_allowed_transition(from, to)) {
-            return make_error(store_errc::conflict, "job " + id + " cannot go from " +
-                                                        std::string(to_string(from)) + " to " +
-                                                        std::string(to_string(to)));
-        }
-        std::string status_text;
-        auto row = tx.exec_prepared1(
-            name_of(q::update_job_status), id, std::string(to_string(to)), nullable(update.message),
-            update.cluster_status ? nullable_json(*update.cluster_status, status_text) : nullptr);
-        for (const auto& cluster : update.release_clusters) {
-            tx.exec_prepared0(name_of(q::release_cluster_reservation), id, cluster);
-        }
-        if (transition) {
-            insert_event(tx, id, from, to,
-                         update.reason.empty() ? std::string(to_string(to)) : update.reason,
-                         update.message.value_or(old_message));
-            if (is_terminal(to)) {
-                tx.exec_prepared0(name_of(q::release_job_reservations), id);
-            }
-            if (from == job_state::submitting && to == job_state::running) {
-                // The objects exist: the pending create has nothing left to do.
-                tx.exec_prepared0(name_of(q::complete_pending_create), id);
-            }
-        }
-        return decode_job(row);
+        return make_error(store_errc::conflict,
+                          "job " + id + " cannot go from " + std::string(to_string(from)) +
+                              " to " + std::string(to_string(update.state.value_or(from))));
     });
 }
 

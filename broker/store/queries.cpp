@@ -77,17 +77,48 @@ const query list_queued_jobs{
                         " FROM jobs WHERE state = 'Queued' ORDER BY priority DESC, seq LIMIT $1"};
 
 // The status loop's lookup from ResourceBindings (spec.resource namespace + name) to jobs;
-// $1 and $2 are parallel text arrays.
+// $1 and $2 are parallel text arrays. The form and manifests (kilobytes, stored compressed out
+// of line) are not read: the status loop needs neither.
 const query find_active_jobs{
     "find_active_jobs",
-    "SELECT " BROKER_JOB_COLUMNS
+    "SELECT id::text, owner, name, namespace, job_type, 'null', 'null',"
+    " coalesce(placement::text, 'null'), state, message, priority, cluster_status::text,"
+    " epoch_us(created_at), epoch_us(updated_at), generation, seq"
     " FROM jobs WHERE state IN ('Submitting', 'Running') AND (namespace, name) IN"
     " (SELECT * FROM unnest($1::text[], $2::text[])) ORDER BY seq"};
 
-// What update_status checks before it writes, without reading (and decoding) the documents.
-const query job_state_for_update{
-    "job_state_for_update",
-    "SELECT state, message, generation FROM jobs WHERE id = $1::uuid FOR UPDATE"};
+// A status update in one statement (one round trip in the group's transaction), all or
+// nothing: the row is locked and checked (expected generation $5 when not null; a new state $2
+// only from one of the states $6 it may be entered from; a null $2 keeps the state), then
+// updated (a null $3 / $4 keeps the message / cluster status). Only when it was updated: a
+// transition is an event (reason $8); the reservations of the clusters $7 end, and all of the
+// job's when it enters a terminal state; Submitting -> Running closes the pending create unless
+// a worker is executing it. The first three columns are the row as it was (none: no such job),
+// the rest the updated job without its documents (null: refused).
+const query apply_job_status{
+    "apply_job_status",
+    "WITH cur AS (SELECT state, message, generation FROM jobs WHERE id = $1::uuid FOR UPDATE),"
+    " upd AS (UPDATE jobs j SET state = coalesce($2, cur.state),"
+    " message = coalesce($3, j.message), cluster_status = coalesce($4::jsonb, j.cluster_status),"
+    " updated_at = clock_timestamp(), generation = j.generation + 1 FROM cur"
+    " WHERE j.id = $1::uuid AND ($5::bigint IS NULL OR cur.generation = $5)"
+    " AND ($2::text IS NULL OR $2 = cur.state OR cur.state = ANY($6::text[]))"
+    " RETURNING j.id::text, j.owner, j.name, j.namespace, j.job_type, j.priority,"
+    " j.cluster_status::text, epoch_us(j.created_at) AS created, epoch_us(j.updated_at) AS updated,"
+    " j.generation, j.seq, j.state, j.message, cur.state AS from_state),"
+    " e AS (INSERT INTO job_events (job_id, from_state, to_state, reason, message)"
+    " SELECT $1::uuid, u.from_state, u.state, $8, u.message FROM upd u"
+    " WHERE u.state <> u.from_state),"
+    " r AS (UPDATE reservations SET released_at = clock_timestamp()"
+    " WHERE job_id = $1::uuid AND released_at IS NULL AND EXISTS (SELECT 1 FROM upd u"
+    " WHERE reservations.cluster = ANY($7::text[]) OR (u.state <> u.from_state"
+    " AND u.state IN ('Succeeded', 'Failed', 'Cancelled')))),"
+    " o AS (UPDATE outbox SET done_at = clock_timestamp() WHERE job_id = $1::uuid"
+    " AND op = 'create' AND done_at IS NULL AND claimed_by = '' AND EXISTS (SELECT 1 FROM upd u"
+    " WHERE u.from_state = 'Submitting' AND u.state = 'Running'))"
+    " SELECT cur.state, cur.message, cur.generation, u.id, u.owner, u.name, u.namespace,"
+    " u.job_type, 'null', 'null', 'null', u.state, u.message, u.priority, u.cluster_status,"
+    " u.created, u.updated, u.generation, u.seq FROM cur LEFT JOIN upd u ON true"};
 
 // A null $3 / $4 keeps the message / cluster status.
 const query update_job_status{
@@ -126,11 +157,6 @@ const query release_job_reservations{"release_job_reservations",
                                      "UPDATE reservations SET released_at = clock_timestamp()"
                                      " WHERE job_id = $1::uuid AND released_at IS NULL"};
 
-const query release_cluster_reservation{
-    "release_cluster_reservation",
-    "UPDATE reservations SET released_at = clock_timestamp()"
-    " WHERE job_id = $1::uuid AND cluster = $2 AND released_at IS NULL"};
-
 const query list_reservations{
     "list_reservations",
     "SELECT job_id::text, cluster, gpus, cpu_milli, memory_bytes, epoch_us(created_at),"
@@ -154,13 +180,6 @@ const query insert_create_outbox{
     "INSERT INTO outbox (job_id, op, next_attempt_at)"
     " VALUES ($1::uuid, 'create', clock_timestamp() + make_interval(secs => $2::double precision"
     " / 1000)) ON CONFLICT (job_id, op) WHERE done_at IS NULL DO NOTHING"};
-
-// Done by the submitting request: closes its create unless a worker is executing it right now
-// (that worker closes it; closing it under it would let a delete overtake its create).
-const query complete_pending_create{
-    "complete_pending_create",
-    "UPDATE outbox SET done_at = clock_timestamp() WHERE job_id = $1::uuid AND op = 'create'"
-    " AND done_at IS NULL AND claimed_by = ''"};
 
 const query make_create_due{
     "make_create_due",
@@ -239,7 +258,7 @@ const std::vector<query>& pooled_queries() {
                                         list_jobs,
                                         list_queued_jobs,
                                         find_active_jobs,
-                                        job_state_for_update,
+                                        apply_job_status,
                                         update_job_status,
                                         update_job_placement,
                                         insert_event,
@@ -247,11 +266,9 @@ const std::vector<query>& pooled_queries() {
                                         outstanding_reservations,
                                         insert_reservation,
                                         release_job_reservations,
-                                        release_cluster_reservation,
                                         list_reservations,
                                         insert_outbox,
                                         insert_create_outbox,
-                                        complete_pending_create,
                                         make_create_due,
                                         drop_pending_creates,
                                         claim_outbox,

@@ -38,7 +38,7 @@ extern const query get_job_for_update;
 extern const query list_jobs;
 extern const query list_queued_jobs;
 extern const query find_active_jobs;
-extern const query job_state_for_update;
+extern const query apply_job_status;
 extern const query update_job_status;
 extern const query update_job_placement;
 
@@ -50,13 +50,11 @@ extern const query list_events;
 extern const query outstanding_reservations;
 extern const query insert_reservation;
 extern const query release_job_reservations;
-extern const query release_cluster_reservation;
 extern const query list_reservations;
 
 // Outbox.
 extern const query insert_outbox;
 extern const query insert_create_outbox;
-extern const query complete_pending_create;
 extern const query make_create_due;
 extern const query drop_pending_creates;
 extern const query claim_outbox;

@@ -36,6 +36,21 @@ const char* kind_name(form::job_type t) {
 
 }  // namespace
 
+std::string_view workload_kind(form::job_type t) {
+    switch (t) {
+        case form::job_type::job:
+        case form::job_type::volcano:
+            return "Job";
+        case form::job_type::pytorch:
+            return "PyTorchJob";
+        case form::job_type::ray:
+            return "RayJob";
+        case form::job_type::notebook:
+            return "Deployment";
+    }
+    return "";
+}
+
 bool is_divisible(form::job_type t) {
     return t == form::job_type::job;
 }

@@ -20,6 +20,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include <string_view>
 #include <vector>
 
 namespace propagation::manifest {
@@ -33,5 +34,9 @@ bool is_divisible(form::job_type t);
 result<void> check_placement(const form::job_form& f, const placement::placement& p);
 
 result<std::vector<nlohmann::json>> build_manifests(const build_input& in);
+
+/// The kind of the workload object build_manifests makes for a job type ("PyTorchJob",
+/// "Deployment" for a notebook); the workload is named after the form.
+std::string_view workload_kind(form::job_type t);
 
 }  // namespace propagation::manifest

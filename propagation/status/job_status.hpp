@@ -20,6 +20,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include <array>
 #include <cstdint>
 #include <optional>
 #include <string>
@@ -28,6 +29,9 @@
 namespace propagation::status {
 
 enum class job_state { queued, submitting, running, succeeded, failed, cancelled };
+inline constexpr std::array<job_state, 6> all_job_states{
+    job_state::queued,    job_state::submitting, job_state::running,
+    job_state::succeeded, job_state::failed,     job_state::cancelled};
 enum class cluster_state { pending, running, succeeded, failed };
 
 std::string_view to_string(job_state s);

@@ -59,6 +59,8 @@ TEST(karmada_objects, binding_path_names_the_workloads_resource_binding) {
               "/apis/work.karmada.io/v1alpha2/namespaces/ml/resourcebindings/train-pytorchjob");
     EXPECT_EQ(broker::service::binding_path(json::array()), "");
     EXPECT_EQ(broker::service::binding_path(json()), "");
+    EXPECT_EQ(broker::service::binding_path("ml", "train", "PyTorchJob"),
+              broker::service::binding_path(manifests));
 }
 
 TEST(reconciler, retry_delay_doubles_from_initial_up_to_max) {

@@ -147,6 +147,56 @@ TEST_F(pg_store_test, status_update_releases_the_named_clusters_reservations_in_
     EXPECT_EQ(outstanding->at("rel-b").gpus, 2);
 }
 
+TEST_F(pg_store_test, status_update_without_a_transition_writes_no_event_and_refusals_say_why) {
+    auto s = make_store();
+    auto sub = run_sync(
+        s->reserve_and_record_job(make_job("alice", "quiet"), place_gpus({{"c1", 8}}, 1)));
+    ASSERT_TRUE(sub) << sub.error().detail;
+    const auto id = sub->job.id;
+
+    status_update note;  // no state: only the message and the cluster status change
+    note.message = "waiting for c1";
+    note.cluster_status = nlohmann::json{{"c1", {{"state", "Pending"}}}};
+    auto noted = run_sync(s->update_status(id, note));
+    ASSERT_TRUE(noted) << noted.error().message;
+    EXPECT_EQ(noted->state, job_state::submitting);
+    EXPECT_EQ(noted->message, "waiting for c1");
+    EXPECT_EQ(noted->cluster_status["c1"]["state"], "Pending");
+    EXPECT_EQ(noted->generation, 2);
+    EXPECT_TRUE(noted->form.is_null()) << "documents are not read back";
+    auto events = run_sync(s->list_events(id));
+    ASSERT_TRUE(events);
+    EXPECT_EQ(events->size(), 1u) << "no transition, no event";
+
+    auto back = run_sync(s->update_status(id, to_state(job_state::queued)));
+    ASSERT_FALSE(back);
+    EXPECT_EQ(back.error().code, store_errc::conflict);
+    EXPECT_NE(back.error().message.find("cannot go from Submitting to Queued"), std::string::npos)
+        << back.error().message;
+    auto stale = run_sync(s->update_status(id, to_state(job_state::running, "", {}, {}, 1)));
+    ASSERT_FALSE(stale);
+    EXPECT_EQ(stale.error().code, store_errc::conflict);
+    EXPECT_NE(stale.error().detail.find("generation 2, expected 1"), std::string::npos)
+        << stale.error().detail;
+
+    auto missing = run_sync(s->update_status("00000000-0000-4000-8000-000000000000",
+                                             to_state(job_state::running)));
+    ASSERT_FALSE(missing);
+    EXPECT_EQ(missing.error().code, store_errc::not_found);
+
+    // The pending create closes with Submitting -> Running; the job's record is unchanged by
+    // the refusals above.
+    auto running = run_sync(s->update_status(id, to_state(job_state::running, "Propagated")));
+    ASSERT_TRUE(running) << running.error().message;
+    EXPECT_EQ(running->generation, 3);
+    EXPECT_EQ(running->message, "waiting for c1") << "a null message keeps the old one";
+    events = run_sync(s->list_events(id));
+    ASSERT_TRUE(events);
+    ASSERT_EQ(events->size(), 2u);
+    EXPECT_EQ((*events)[1].reason, "Propagated");
+    EXPECT_EQ((*events)[1].message, "waiting for c1");
+}
+
 TEST_F(pg_store_test, get_job_hides_other_owners_and_bad_ids) {
     auto s = make_store();
     auto sub =

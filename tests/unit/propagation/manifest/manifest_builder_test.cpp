@@ -44,6 +44,26 @@ TEST(manifest_builder, every_job_type_with_storage_pvc_first_then_valid_workload
     }
 }
 
+// The status loop finds a job's ResourceBinding by workload_kind and the form's name instead of
+// reading the rendered manifests back: both must name the object build_manifests makes.
+TEST(manifest_builder, workload_kind_names_the_built_workload) {
+    for (auto t : {form::job_type::job, form::job_type::pytorch, form::job_type::ray,
+                   form::job_type::volcano, form::job_type::notebook}) {
+        auto f = manifest_test::seed_form(t);
+        f.storage_size = quantity::parse("50Gi").value();
+        auto objects = manifest::build_manifests({.form = f, .job_id = manifest_test::job_id});
+        ASSERT_TRUE(objects) << form::to_string(t) << ": " << objects.error().message;
+        int workloads = 0;
+        for (const auto& o : *objects) {
+            if (o["kind"] == manifest::workload_kind(t)) {
+                ++workloads;
+                EXPECT_EQ(o["metadata"]["name"], f.name) << form::to_string(t);
+            }
+        }
+        EXPECT_EQ(workloads, 1) << form::to_string(t);
+    }
+}
+
 // Every kind × {no GPU, no storage, array command, limits, env, deadline/ttl/backoff}: still
 // schema-valid (the first test covers the GPU-model + storage + labels + priority variant).
 TEST(manifest_builder, every_job_type_plain_variants_are_schema_valid) {
