@@ -757,12 +757,20 @@ public:
                                          "a watch event exceeds the size limit");
                 return false;
             }
-            pending_.append(piece);
             if (newline == std::string_view::npos) {
+                pending_.append(piece);
                 return true;
             }
             data.remove_prefix(newline + 1);
-            if (!handle_line()) {
+            bool go_on = false;
+            if (pending_.empty()) {
+                go_on = handle_line(piece);  // a whole line in this chunk: no copy
+            } else {
+                pending_.append(piece);
+                go_on = handle_line(pending_);
+                pending_.clear();  // keeps its capacity for the next split line
+            }
+            if (!go_on) {
                 return false;
             }
         }
@@ -774,14 +782,13 @@ public:
     std::optional<kube_error> error_;
 
 private:
-    bool handle_line()
+    bool handle_line(std::string_view line)
     {
-        std::string line = std::move(pending_);
-        pending_.clear();
-        if (trim(line).empty()) {
-            return true;
+        if (line.find_first_not_of(" \t\r") == std::string_view::npos) {
+            return true;  // a blank line (keep-alive)
         }
-        auto parsed = nlohmann::json::parse(line, nullptr, /*allow_exceptions=*/false);
+        auto parsed = nlohmann::json::parse(line.begin(), line.end(), nullptr,
+                                            /*allow_exceptions=*/false);
         if (!parsed.is_object() || !parsed.contains("type") || !parsed["type"].is_string() ||
             !parsed.contains("object") || !parsed["object"].is_object()) {
             error_ = transport_error(kube_errc::bad_response, "malformed watch event");

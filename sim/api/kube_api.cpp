@@ -192,10 +192,20 @@ std::string error_event_line(const model::api_error& e)
     return json{{"type", "ERROR"}, {"object", e.to_status()}}.dump() + "\n";
 }
 
-std::string event_line(const model::watch_event& e, const model::resource_info& info, bool table)
+std::string event_line(const model::object_store& store, const model::watch_event& e,
+                       const model::resource_info& info, bool table)
 {
     if (!table || e.type == model::event_type::bookmark || !e.object) {
-        return model::to_watch_json(e).dump() + "\n";
+        // The object's text is the store's cached one (what GETs and LISTs of it serve).
+        const auto text = store.serialized(e.object);
+        std::string line;
+        line.reserve(text->size() + 32);
+        line += R"({"type":")";
+        line += model::to_string(e.type);
+        line += R"(","object":)";
+        line += *text;
+        line += "}\n";
+        return line;
     }
     json t = to_table(info, {e.object}, app::now(),
                       json{{"resourceVersion", std::to_string(e.resource_version)}});
@@ -226,7 +236,7 @@ response watch_reply(app& a, const model::object_store& store, const model::reso
             if (!events->empty()) {
                 std::string batch;
                 for (const auto& e : *events) {
-                    batch += event_line(e, info, table);
+                    batch += event_line(store, e, info, table);
                 }
                 if (!co_await w.write(batch)) {
                     co_return;
@@ -238,7 +248,7 @@ response watch_reply(app& a, const model::object_store& store, const model::reso
                 co_return;
             }
             if (bookmarks && now >= next_bookmark) {
-                if (!co_await w.write(event_line(store.bookmark(cursor), info, false))) {
+                if (!co_await w.write(event_line(store, store.bookmark(cursor), info, false))) {
                     co_return;
                 }
                 next_bookmark = now + a.options().bookmark_interval;

@@ -911,10 +911,6 @@ std::string object_store::serialize_list(const resource_info& resource,
     return out;
 }
 
-json to_watch_json(const watch_event& event) {
-    return {{"type", to_string(event.type)}, {"object", event.object ? *event.object : json()}};
-}
-
 // --- update / patch --------------------------------------------------------------------------
 
 namespace detail {

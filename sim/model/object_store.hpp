@@ -280,9 +280,6 @@ private:
 /// "metadata": {"resourceVersion", "continue"?, "remainingItemCount"?}, "items": [...]}`.
 nlohmann::json to_list_json(const resource_info& resource, const list_result& page);
 
-/// A watch event as one line of a watch stream: `{"type": "ADDED", "object": {...}}`.
-nlohmann::json to_watch_json(const watch_event& event);
-
 /// RFC3339 UTC with seconds ("2026-11-22T10:00:00Z"), as metadata timestamps are printed.
 std::string format_time(time_point t);
 

@@ -660,6 +660,34 @@ TEST(kube_client, watch_rejects_a_malformed_event_line)
     EXPECT_EQ(r.error().code, kube_errc::bad_response);
 }
 
+TEST(kube_client, watch_events_split_across_chunks_or_sharing_one_are_each_decoded_once)
+{
+    const std::string a = nlohmann::json{{"type", "ADDED"}, {"object", obj("a", "21")}}.dump();
+    const std::string b = nlohmann::json{{"type", "MODIFIED"}, {"object", obj("a", "22")}}.dump();
+    const std::string c = nlohmann::json{{"type", "ADDED"}, {"object", obj("c", "23")}}.dump();
+    fake_reply split;
+    split.what = fake_reply::action::stream;
+    // `a` cut in three, then the end of `a` with all of `b` and the start of `c`, a blank
+    // keep-alive line in between, then the rest of `c`.
+    // (The pauses make each chunk its own read on the client's side.)
+    split.chunks = {{a.substr(0, 5), 0ms},
+                    {a.substr(5, 10), 2ms},
+                    {a.substr(15) + "\n" + b + "\n\r\n" + c.substr(0, 7), 2ms},
+                    {c.substr(7) + "\n", 2ms}};
+    fake_apiserver server(scripted({split}));
+    net::io_context ioc;
+    auto client = make_client(ioc, server.url());
+    std::vector<std::string> seen;
+    auto r = run_awaitable(ioc, client.watch("/api/v1/pods", {}, [&](const proxy::watch_event& e) {
+        seen.push_back(e.type + ":" + e.object["metadata"].value("name", "") + "@" +
+                       e.object["metadata"].value("resourceVersion", ""));
+        return seen.size() < 3;
+    }));
+    ASSERT_TRUE(r.has_value()) << r.error().message;
+    EXPECT_EQ(*r, "23");
+    EXPECT_EQ(seen, (std::vector<std::string>{"ADDED:a@21", "MODIFIED:a@22", "ADDED:c@23"}));
+}
+
 TEST(kube_client, watch_event_larger_than_the_limit_is_rejected)
 {
     fake_apiserver server(scripted({fake_reply::watch(
