@@ -2,6 +2,7 @@
 
 #include "broker/service/karmada_objects.hpp"
 #include "propagation/form/job_form.hpp"
+#include "propagation/json/access.hpp"
 #include "propagation/manifest/manifest_builder.hpp"
 #include "propagation/status/job_status.hpp"
 #include "proxy/reflector.hpp"
@@ -23,6 +24,7 @@ namespace {
 
 namespace asio = boost::asio;
 using nlohmann::json;
+namespace jsa = propagation::json_access;
 namespace form = propagation::form;
 namespace status = propagation::status;
 
@@ -39,10 +41,13 @@ constexpr std::string_view bindings_path = "/apis/work.karmada.io/v1alpha2/resou
 
 /// The ResourceBinding's own path (as binding_path() derives it from a job's manifests).
 std::string path_of_binding(const json& binding) {
-    const auto& meta = binding.value("metadata", json::object());
-    return std::string(bindings_path.substr(0, bindings_path.rfind('/'))) + "/namespaces/" +
-           meta.value("namespace", std::string()) + "/resourcebindings/" +
-           meta.value("name", std::string());
+    const auto& meta = jsa::child(binding, "metadata");
+    std::string path(bindings_path.substr(0, bindings_path.rfind('/')));
+    path += "/namespaces/";
+    path += jsa::text(meta, "namespace");
+    path += "/resourcebindings/";
+    path += jsa::text(meta, "name");
+    return path;
 }
 
 std::optional<form::job_type> job_type_of(std::string_view name) {
@@ -291,13 +296,13 @@ struct reconciler::state : std::enable_shared_from_this<reconciler::state> {
         o.publish_snapshots = false;
         // ...and the cache keeps what a binding that disappears during a relist is matched by.
         o.cache_transform = [](const json& binding) {
-            const auto& meta = binding.value("metadata", json::object());
+            const auto& meta = jsa::child(binding, "metadata");
             json slim = {{"metadata",
-                          {{"name", meta.value("name", std::string())},
-                           {"namespace", meta.value("namespace", std::string())},
-                           {"resourceVersion", meta.value("resourceVersion", std::string())}}}};
-            slim["spec"]["resource"] =
-                binding.value("spec", json::object()).value("resource", json::object());
+                          {{"name", jsa::text(meta, "name")},
+                           {"namespace", jsa::text(meta, "namespace")},
+                           {"resourceVersion", jsa::text(meta, "resourceVersion")}}}};
+            const auto& resource = jsa::child(jsa::child(binding, "spec"), "resource");
+            slim["spec"]["resource"] = resource.is_null() ? json::object() : resource;
             return slim;
         };
         std::weak_ptr<state> weak = weak_from_this();
@@ -344,10 +349,10 @@ struct reconciler::state : std::enable_shared_from_this<reconciler::state> {
             std::vector<store::workload_name> names;
             std::map<std::string, changed_binding*> by_path;
             for (; it != batch.end() && names.size() < status_lookup_batch; ++it) {
-                const auto& resource = it->second.object->value("spec", json::object())
-                                           .value("resource", json::object());
-                names.push_back({resource.value("namespace", std::string()),
-                                 resource.value("name", std::string())});
+                const auto& resource =
+                    jsa::child(jsa::child(*it->second.object, "spec"), "resource");
+                names.push_back({std::string(jsa::text(resource, "namespace")),
+                                 std::string(jsa::text(resource, "name"))});
                 by_path[it->first] = &it->second;
             }
             auto jobs_found = co_await store.find_active_jobs(std::move(names));
@@ -398,10 +403,8 @@ struct reconciler::state : std::enable_shared_from_this<reconciler::state> {
                 asio::co_spawn(
                     strand,
                     [self, item]() -> asio::awaitable<void> {
-                        json doc;
-                        if (!item->second.deleted) {
-                            doc = *item->second.object;
-                        }
+                        static const json gone;  // a deleted binding reports nothing
+                        const json& doc = item->second.deleted ? gone : *item->second.object;
                         if (!co_await self->apply_binding(item->first, doc) &&
                             ++item->second.retries < binding_retry_passes) {
                             // Not recorded (and so no reservation released): look again
