@@ -5,7 +5,7 @@ set -euo pipefail
 
 BROKER_PACKAGES=(cmake ninja-build g++ pkg-config libboost1.81-dev libssl-dev libpqxx-dev libpq-dev
   nlohmann-json3-dev libyaml-cpp-dev libspdlog-dev libfmt-dev libgtest-dev libgmock-dev
-  libbenchmark-dev postgresql-15 ccache clang libclang-rt-14-dev python3 python3-yaml openssl curl)
+  libbenchmark-dev libjemalloc-dev postgresql-15 ccache clang libclang-rt-14-dev python3 python3-yaml openssl curl)
 # Only what the tests and benchmarks use beyond the build.
 BROKER_TEST_PACKAGES=(python3-kubernetes wrk)
 

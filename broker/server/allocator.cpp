@@ -1,5 +1,6 @@
 #include "broker/server/allocator.hpp"
 
+#include <dlfcn.h>
 #include <malloc.h>
 
 #include <cstdlib>
@@ -9,6 +10,9 @@ namespace broker::server {
 
 bool tune_allocator(const allocator_settings& settings)
 {
+    if (::dlsym(RTLD_DEFAULT, "mallctl") != nullptr) {
+        return false;  // jemalloc serves malloc (linked or preloaded): glibc's knobs do nothing
+    }
     for (const char* name : {"GLIBC_TUNABLES", "MALLOC_TRIM_THRESHOLD_", "MALLOC_MMAP_THRESHOLD_"}) {
         if (std::getenv(name) != nullptr) {
             return false;

@@ -19,8 +19,10 @@ struct allocator_settings {
     std::size_t mmap_threshold = 4u << 20;
 };
 
-/// Applies the settings unless the operator set MALLOC_TRIM_THRESHOLD_, MALLOC_MMAP_THRESHOLD_
-/// or GLIBC_TUNABLES (their choice wins). Returns whether anything was changed.
+/// Applies the settings to glibc's malloc unless the operator set MALLOC_TRIM_THRESHOLD_,
+/// MALLOC_MMAP_THRESHOLD_ or GLIBC_TUNABLES (their choice wins), or jemalloc serves malloc
+/// (the servers are linked with it by default, see CMakeLists.txt; its own size classes and
+/// thread caches make the settings moot). Returns whether anything was changed.
 bool tune_allocator(const allocator_settings& settings = {});
 
 }  // namespace broker::server
