@@ -89,8 +89,8 @@ void store_submissions_64_in_flight(benchmark::State& state) {
     state.SetItemsProcessed(state.iterations() * per_iteration);
     state.counters["failures"] = failures.load();
     state.counters["writes_per_commit"] =
-        static_cast<double>(store.submission_group().ops_committed()) /
-        static_cast<double>(std::max<std::size_t>(1, store.submission_group().groups_committed()));
+        static_cast<double>(store.group().ops_committed()) /
+        static_cast<double>(std::max<std::size_t>(1, store.group().groups_committed()));
 }
 BENCHMARK(store_submissions_64_in_flight)->Iterations(1)->Unit(benchmark::kMillisecond)->UseRealTime();
 

@@ -222,18 +222,15 @@ int run_serve(const std::vector<std::string>& args) {
     };
     routes::add_health_routes(*router, checks, metrics,
                               [&reconciler, &store, reader]() -> asio::awaitable<std::string> {
-                                  const auto groups = store.submission_group().groups_committed() +
-                                                      store.status_group().groups_committed();
-                                  const auto writes = store.submission_group().ops_committed() +
-                                                      store.status_group().ops_committed();
+                                  const auto& group = store.group();
                                   co_return "# TYPE broker_leader gauge\nbroker_leader " +
                                       std::string(reconciler->is_leader() ? "1" : "0") +
                                       "\n# TYPE broker_store_commit_groups_total counter\n"
                                       "broker_store_commit_groups_total " +
-                                      std::to_string(groups) +
+                                      std::to_string(group.groups_committed()) +
                                       "\n# TYPE broker_store_grouped_writes_total counter\n"
                                       "broker_store_grouped_writes_total " +
-                                      std::to_string(writes) +
+                                      std::to_string(group.ops_committed()) +
                                       "\n# TYPE broker_proxy_scan_memo_hits_total counter\n"
                                       "broker_proxy_scan_memo_hits_total " +
                                       std::to_string(reader->memo().hits()) +

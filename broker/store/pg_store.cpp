@@ -302,11 +302,10 @@ constexpr std::size_t max_group_ops = 256;
 
 pg_store::pg_store(db_pool_options options)
     : pool_(std::make_unique<db_pool>(std::move(options))),
-      submissions_(std::make_unique<commit_group>(*pool_, max_group_ops)),
-      status_updates_(std::make_unique<commit_group>(*pool_, max_group_ops)) {}
+      group_(std::make_unique<commit_group>(*pool_, max_group_ops)) {}
 
 pg_store::~pg_store() {
-    // The pool's threads may be draining the groups: stop them before the groups go.
+    // The pool's threads may be draining the group: stop them before the group goes.
     pool_.reset();
 }
 
@@ -320,7 +319,7 @@ asio::awaitable<store_result<void>> pg_store::ping() {
 
 asio::awaitable<store_result<submit_outcome>> pg_store::reserve_and_record_job(new_job job,
                                                                                placement_fn place) {
-    return submissions_->run<submit_outcome>(
+    return group_->run<submit_outcome>(
         [job = std::move(job), place = std::move(place)](
             pqxx::transaction_base& tx, group_scope& scope) -> store_result<submit_outcome> {
             if (!scope.reserved) {
@@ -535,7 +534,7 @@ asio::awaitable<store_result<std::vector<job_record>>> pg_store::find_active_job
 
 asio::awaitable<store_result<job_record>> pg_store::update_status(std::string id,
                                                                   status_update update) {
-    return status_updates_->run<job_record>([id = std::move(id), update = std::move(update)](
+    return group_->run<job_record>([id = std::move(id), update = std::move(update)](
                                        pqxx::transaction_base& tx,
                                        group_scope&) -> store_result<job_record> {
         if (!is_uuid(id)) {

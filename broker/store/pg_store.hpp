@@ -68,19 +68,12 @@ public:
     asio::awaitable<store_result<void>> release_lease(std::string name,
                                                       std::string holder) override;
 
-    /// The group that submissions (and placements) commit in, and the one that status updates
-    /// commit in (metrics, tests). The two run side by side on two of the pool's connections:
-    /// while one waits for its WAL flush, the other executes. They share no rows a status
-    /// update could lock first (a placement only reads committed reservations and inserts), so
-    /// they never wait for each other; a release still committing counts as reserved, which can
-    /// only make a placement more careful.
-    const commit_group& submission_group() const { return *submissions_; }
-    const commit_group& status_group() const { return *status_updates_; }
+    /// The group that submissions and status updates commit in (metrics, tests).
+    const commit_group& group() const { return *group_; }
 
 private:
     std::unique_ptr<db_pool> pool_;
-    std::unique_ptr<commit_group> submissions_;
-    std::unique_ptr<commit_group> status_updates_;
+    std::unique_ptr<commit_group> group_;
 };
 
 /// True for the canonical textual form of a uuid (8-4-4-4-12 hex digits).

@@ -361,8 +361,8 @@ TEST_F(pg_store_test, submissions_arriving_together_commit_in_two_groups_and_a_b
     }
     EXPECT_EQ(ids.size(), count - 1);
     // The first group holds what had arrived when it started; everything else, one more.
-    EXPECT_LE(s->submission_group().groups_committed(), 2u);
-    EXPECT_EQ(s->submission_group().ops_committed(), count);
+    EXPECT_LE(s->group().groups_committed(), 2u);
+    EXPECT_EQ(s->group().ops_committed(), count);
     job_filter mine;
     mine.namespace_ = "group-a";
     auto page = run_sync(s->list_jobs(mine, 1000, ""));
