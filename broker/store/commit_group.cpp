@@ -89,6 +89,9 @@ std::optional<store_error> commit_group::run_group(
                 (void)op->execute(tx, scope);
             }
             tx.commit();
+            for (const auto& done : scope.after_commit) {
+                done();
+            }
             return {};
         });
     if (!outcome) {

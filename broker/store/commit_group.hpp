@@ -24,12 +24,15 @@
 #include <boost/asio/async_result.hpp>
 #include <boost/asio/post.hpp>
 
+#include <chrono>
 #include <cstddef>
+#include <cstdint>
 #include <deque>
 #include <functional>
 #include <memory>
 #include <mutex>
 #include <optional>
+#include <vector>
 
 namespace pqxx {
 class transaction_base;
@@ -42,6 +45,15 @@ struct group_scope {
     /// Outstanding reservations per cluster, read once per group under the placement lock and
     /// kept current by each placement of the group (see pg_store).
     std::optional<reserved_map> reserved;
+    /// Whether `reserved` was summed in this transaction (else it is a remembered view that
+    /// may still count reservations released since: never less than the truth).
+    bool reserved_exact = false;
+    /// The reservation epoch `reserved` corresponds to, counting the group's own placements.
+    std::int64_t reservation_epoch = 0;
+    /// When `reserved` (or the view it continues) was last summed.
+    std::chrono::steady_clock::time_point reserved_summed_at{};
+    /// Run in order once the group's transaction has committed, never after a rollback.
+    std::vector<std::function<void()>> after_commit;
 };
 
 class commit_group {

@@ -117,6 +117,24 @@ ALTER TABLE jobs SET (toast_tuple_target = 128, fillfactor = 70);
 DROP INDEX reservations_outstanding;
 CREATE INDEX reservations_outstanding ON reservations (job_id) WHERE released_at IS NULL;
 )sql"},
+        // Counts every reservation ever made, whoever made it (a trigger, so that no writer can
+        // forget): a broker that finds the count where its own last placement left it knows
+        // that nobody else reserved anything since, and may go on from the totals it remembers
+        // instead of summing every outstanding reservation again (pg_store).
+        {9, "reservation epoch", R"sql(
+CREATE TABLE reservation_epoch (
+    only_row boolean PRIMARY KEY DEFAULT true CHECK (only_row),
+    epoch    bigint NOT NULL
+);
+INSERT INTO reservation_epoch (epoch) VALUES (0);
+CREATE FUNCTION count_reservation() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN
+    UPDATE reservation_epoch SET epoch = epoch + 1;
+    RETURN NULL;
+END $$;
+CREATE TRIGGER reservations_epoch AFTER INSERT ON reservations
+    FOR EACH ROW EXECUTE FUNCTION count_reservation();
+)sql"},
     };
     return list;
 }

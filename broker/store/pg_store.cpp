@@ -6,8 +6,10 @@
 #include <pqxx/pqxx>
 
 #include <algorithm>
+#include <atomic>
 #include <array>
 #include <cctype>
+#include <mutex>
 #include <stdexcept>
 
 namespace broker::store {
@@ -300,9 +302,48 @@ namespace {
 constexpr std::size_t max_group_ops = 256;
 }  // namespace
 
-pg_store::pg_store(db_pool_options options)
+/// The reservation totals the last committed placement group of this process left, and the
+/// reservation epoch they correspond to. Summing every outstanding reservation is the most
+/// expensive statement of a placement group (a millisecond with a few thousand outstanding);
+/// when the epoch is still where this process left it, nobody else has reserved anything since,
+/// so the totals are never less than the truth (releases only lower it) and may be used.
+struct pg_store::reservation_view_cache {
+    explicit reservation_view_cache(std::chrono::milliseconds age) : max_age(age) {}
+
+    const std::chrono::milliseconds max_age;
+    std::mutex mu;
+    std::optional<std::int64_t> epoch;
+    reserved_map reserved;
+    std::chrono::steady_clock::time_point summed_at{};
+    std::atomic<std::size_t> sums{0};
+
+    /// The remembered totals when they are current for `epoch` and young enough.
+    std::optional<reserved_map> current(std::int64_t now_epoch,
+                                        std::chrono::steady_clock::time_point now,
+                                        std::chrono::steady_clock::time_point& summed) {
+        std::lock_guard lock(mu);
+        if (!epoch || *epoch != now_epoch || now - summed_at > max_age) {
+            return std::nullopt;
+        }
+        summed = summed_at;
+        return reserved;
+    }
+
+    void remember(std::int64_t new_epoch, const reserved_map& totals,
+                  std::chrono::steady_clock::time_point summed) {
+        std::lock_guard lock(mu);
+        epoch = new_epoch;
+        reserved = totals;
+        summed_at = summed;
+    }
+};
+
+pg_store::pg_store(db_pool_options options, std::chrono::milliseconds reservation_view_max_age)
     : pool_(std::make_unique<db_pool>(std::move(options))),
-      group_(std::make_unique<commit_group>(*pool_, max_group_ops)) {}
+      group_(std::make_unique<commit_group>(*pool_, max_group_ops)),
+      reservation_view_(std::make_shared<reservation_view_cache>(reservation_view_max_age)) {}
+
+std::size_t pg_store::reservation_sums() const { return reservation_view_->sums.load(); }
 
 pg_store::~pg_store() {
     // The pool's threads may be draining the group: stop them before the group goes.
@@ -320,13 +361,33 @@ asio::awaitable<store_result<void>> pg_store::ping() {
 asio::awaitable<store_result<submit_outcome>> pg_store::reserve_and_record_job(new_job job,
                                                                                placement_fn place) {
     return group_->run<submit_outcome>(
-        [job = std::move(job), place = std::move(place)](
+        [job = std::move(job), place = std::move(place), view = reservation_view_](
             pqxx::transaction_base& tx, group_scope& scope) -> store_result<submit_outcome> {
+            const auto sum_exactly = [&] {
+                scope.reserved = read_outstanding(tx);
+                scope.reserved_exact = true;
+                scope.reserved_summed_at = std::chrono::steady_clock::now();
+                ++view->sums;
+            };
             if (!scope.reserved) {
                 // Serialises every placement (all broker processes) until COMMIT/ROLLBACK; the
                 // group's later placements see this one's reservations through `scope`.
                 tx.exec_prepared(name_of(q::reservation_lock));
-                scope.reserved = read_outstanding(tx);
+                scope.reservation_epoch =
+                    tx.exec_prepared1(name_of(q::reservation_epoch))[0].as<std::int64_t>();
+                if (auto remembered =
+                        view->current(scope.reservation_epoch, std::chrono::steady_clock::now(),
+                                      scope.reserved_summed_at)) {
+                    scope.reserved = std::move(*remembered);
+                    scope.reserved_exact = false;
+                } else {
+                    sum_exactly();
+                }
+                // What this group leaves is the next one's starting point, once committed.
+                scope.after_commit.push_back([view, &scope] {
+                    view->remember(scope.reservation_epoch, *scope.reserved,
+                                   scope.reserved_summed_at);
+                });
             }
             const bool keyed = !job.idempotency_key.empty();
             if (keyed) {
@@ -350,6 +411,12 @@ asio::awaitable<store_result<submit_outcome>> pg_store::reserve_and_record_job(n
                 return make_error(store_errc::invalid, "job id is not a uuid: " + id);
             }
             placement_decision d = place(id, *scope.reserved);
+            if (!d.placed && !scope.reserved_exact) {
+                // The remembered totals may still count released reservations: a job is never
+                // queued for want of capacity that the exact sum would show.
+                sum_exactly();
+                d = place(id, *scope.reserved);
+            }
             if (auto bad = check_reservations(d)) {
                 return std::move(*bad);
             }
@@ -380,6 +447,8 @@ asio::awaitable<store_result<submit_outcome>> pg_store::reserve_and_record_job(n
                 d.message, job.priority, default_reason(d), text_array(clusters),
                 text_array(gpus), text_array(cpu), text_array(memory), nullable(delay),
                 nullable(key), job.request_hash);
+            // The trigger counted each reservation row just inserted.
+            scope.reservation_epoch += static_cast<std::int64_t>(clusters.size());
             // Built from what was written: decoding the documents back would cost more. (The
             // captured job is copied, not moved: a transient failure re-runs the group.)
             job_record record;

@@ -20,13 +20,19 @@
 #include "broker/store/db_pool.hpp"
 #include "broker/store/store.hpp"
 
+#include <chrono>
 #include <memory>
 
 namespace broker::store {
 
 class pg_store final : public store {
 public:
-    explicit pg_store(db_pool_options options);
+    /// `reservation_view_max_age`: how long a placement may go on from remembered reservation
+    /// totals before it sums the outstanding reservations again (releases since then count as
+    /// still reserved until it does; a placement refused on remembered totals always looks
+    /// again first).
+    explicit pg_store(db_pool_options options,
+                      std::chrono::milliseconds reservation_view_max_age = std::chrono::seconds(1));
     ~pg_store() override;
 
     /// The pool, for synchronous use by tools and tests.
@@ -71,9 +77,15 @@ public:
     /// The group that submissions and status updates commit in (metrics, tests).
     const commit_group& group() const { return *group_; }
 
+    /// Placements that summed every outstanding reservation (the rest went on from the totals
+    /// the previous group left, the reservation epoch showing nobody else reserved since).
+    std::size_t reservation_sums() const;
+
 private:
+    struct reservation_view_cache;
     std::unique_ptr<db_pool> pool_;
     std::unique_ptr<commit_group> group_;
+    std::shared_ptr<reservation_view_cache> reservation_view_;
 };
 
 /// True for the canonical textual form of a uuid (8-4-4-4-12 hex digits).

@@ -148,6 +148,9 @@ const query outstanding_reservations{
     "SELECT cluster, sum(gpus)::bigint, sum(cpu_milli)::bigint, sum(memory_bytes)::bigint"
     " FROM reservations WHERE released_at IS NULL GROUP BY cluster ORDER BY cluster"};
 
+// Every reservation inserted adds one (a trigger, migration 9).
+const query reservation_epoch{"reservation_epoch", "SELECT epoch FROM reservation_epoch"};
+
 const query insert_reservation{
     "insert_reservation",
     "INSERT INTO reservations (job_id, cluster, gpus, cpu_milli, memory_bytes)"
@@ -264,6 +267,7 @@ const std::vector<query>& pooled_queries() {
                                         insert_event,
                                         list_events,
                                         outstanding_reservations,
+                                        reservation_epoch,
                                         insert_reservation,
                                         release_job_reservations,
                                         list_reservations,

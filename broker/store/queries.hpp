@@ -48,6 +48,7 @@ extern const query list_events;
 
 // Reservations.
 extern const query outstanding_reservations;
+extern const query reservation_epoch;
 extern const query insert_reservation;
 extern const query release_job_reservations;
 extern const query list_reservations;

@@ -113,11 +113,13 @@ public:
     virtual asio::awaitable<store_result<void>> ping() = 0;
 
     /// In one serialised transaction: replays an idempotent duplicate (same owner + key + hash)
-    /// or fails with `idempotency_mismatch` (same key, other hash); else re-reads outstanding
+    /// or fails with `idempotency_mismatch` (same key, other hash); else reads the outstanding
     /// reservations, asks `place`, and records job + first event + reservations + outbox
     /// `create` (+ idempotency key) — or the job as Queued with the reasons. Concurrent calls
     /// from any number of processes never over-book: they are serialised by a transaction-level
-    /// advisory lock.
+    /// advisory lock. (The outstanding reservations `place` sees may count some released in the
+    /// last second as still reserved, never fewer than there are; a job is queued only on the
+    /// exact count.)
     virtual asio::awaitable<store_result<submit_outcome>> reserve_and_record_job(
         new_job job, placement_fn place) = 0;
 

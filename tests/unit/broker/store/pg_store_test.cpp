@@ -262,6 +262,46 @@ TEST_F(pg_store_test, list_pages_newest_first_with_filters) {
     EXPECT_EQ(bad.error().code, store_errc::invalid);
 }
 
+TEST_F(pg_store_test, remembered_reservation_totals_serve_only_while_nobody_else_reserved) {
+    // Two stores stand for two broker processes; their remembered totals never expire here, so
+    // that only the reservation epoch decides whether they are used.
+    const auto forever = std::chrono::hours(1);
+    auto a = std::make_unique<pg_store>(options(), forever);
+    auto b = std::make_unique<pg_store>(options(), forever);
+    const auto place_one = place_gpus({{"memo-c1", 4}}, 1);
+    const auto submit = [&](pg_store& s, const std::string& name) {
+        auto r = run_sync(s.reserve_and_record_job(make_job("memo", name, "memo"), place_one));
+        EXPECT_TRUE(r) << name << ": " << (r ? "" : r.error().message);
+        return r ? r->job : job_record{};
+    };
+    const auto first = submit(*a, "memo-1");
+    EXPECT_EQ(first.state, job_state::submitting);
+    EXPECT_EQ(a->reservation_sums(), 1u);
+    EXPECT_EQ(submit(*a, "memo-2").state, job_state::submitting);
+    EXPECT_EQ(a->reservation_sums(), 1u) << "nobody else reserved: the totals a left serve";
+
+    EXPECT_EQ(submit(*b, "memo-3").state, job_state::submitting);
+    // b's reservation moved the epoch: a sums again and sees it, so the fourth GPU is the last.
+    EXPECT_EQ(submit(*a, "memo-4").state, job_state::submitting);
+    EXPECT_EQ(a->reservation_sums(), 2u);
+    EXPECT_EQ(submit(*a, "memo-5").state, job_state::queued) << "4 of 4 GPUs are reserved";
+    auto outstanding = run_sync(a->outstanding_reservations());
+    ASSERT_TRUE(outstanding);
+    EXPECT_EQ(outstanding->at("memo-c1").gpus, 4);
+
+    // A release is not in a's remembered totals (they still count 4): refused on them, the
+    // placement sums again before queueing, and finds the freed GPU.
+    auto release = to_state(job_state::running, "Propagated");
+    release.release_clusters = {"memo-c1"};
+    ASSERT_TRUE(run_sync(a->update_status(first.id, release)));
+    const auto sums_before = a->reservation_sums();
+    EXPECT_EQ(submit(*a, "memo-6").state, job_state::submitting);
+    EXPECT_EQ(a->reservation_sums(), sums_before + 1);
+    outstanding = run_sync(a->outstanding_reservations());
+    ASSERT_TRUE(outstanding);
+    EXPECT_EQ(outstanding->at("memo-c1").gpus, 4);
+}
+
 TEST_F(pg_store_test, sixteen_threads_times_ten_submissions_never_overbook_fifty_gpus) {
     // Two stores stand for two broker processes sharing the database.
     auto a = make_store(8);
