@@ -45,5 +45,36 @@ TEST_F(commit_group_test, no_group_holds_more_than_its_limit_of_operations) {
     EXPECT_GE(group.groups_committed(), 3u);
 }
 
+TEST_F(commit_group_test, after_commit_steps_run_once_committed_and_never_after_a_rollback) {
+    db_pool pool(options(2));
+    commit_group group(pool, 8);
+    boost::asio::io_context ctx;
+    int committed_steps = 0;
+    commit_group::body_fn<int> ok = [&](pqxx::transaction_base& tx,
+                                        group_scope& scope) -> store_result<int> {
+        scope.after_commit.push_back([&] { ++committed_steps; });
+        return tx.exec1("SELECT 1")[0].as<int>();
+    };
+    auto first = boost::asio::co_spawn(ctx, group.run<int>(ok), boost::asio::use_future);
+    ctx.run();
+    ASSERT_TRUE(first.get());
+    EXPECT_EQ(committed_steps, 1);
+
+    // A statement error aborts the transaction: the group is re-run one operation at a time,
+    // and the step the aborted attempt registered must not run.
+    int aborted_steps = 0;
+    commit_group::body_fn<int> bad = [&](pqxx::transaction_base& tx,
+                                         group_scope& scope) -> store_result<int> {
+        scope.after_commit.push_back([&] { ++aborted_steps; });
+        return tx.exec1("SELECT 1 / 0")[0].as<int>();
+    };
+    ctx.restart();
+    auto second = boost::asio::co_spawn(ctx, group.run<int>(bad), boost::asio::use_future);
+    ctx.run();
+    EXPECT_FALSE(second.get());
+    EXPECT_EQ(aborted_steps, 0);
+    EXPECT_EQ(committed_steps, 1);
+}
+
 }  // namespace
 }  // namespace broker::store::testing
