@@ -231,6 +231,9 @@ int run_serve(const std::vector<std::string>& args) {
                                       "\n# TYPE broker_store_grouped_writes_total counter\n"
                                       "broker_store_grouped_writes_total " +
                                       std::to_string(group.ops_committed()) +
+                                      "\n# TYPE broker_store_reservation_sums_total counter\n"
+                                      "broker_store_reservation_sums_total " +
+                                      std::to_string(store.reservation_sums()) +
                                       "\n# TYPE broker_proxy_scan_memo_hits_total counter\n"
                                       "broker_proxy_scan_memo_hits_total " +
                                       std::to_string(reader->memo().hits()) +
