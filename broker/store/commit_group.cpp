@@ -88,6 +88,9 @@ std::optional<store_error> commit_group::run_group(
                 // finish(), and the rest of the group goes on.
                 (void)op->execute(tx, scope);
             }
+            for (const auto& step : scope.before_commit) {
+                step(tx);
+            }
             tx.commit();
             for (const auto& done : scope.after_commit) {
                 done();

@@ -40,6 +40,9 @@ class transaction_base;
 
 namespace broker::store {
 
+/// Status updates of one group waiting to run as one statement (defined by pg_store).
+struct status_batch;
+
 /// What the operations of one group share besides the transaction.
 struct group_scope {
     /// Outstanding reservations per cluster, read once per group under the placement lock and
@@ -54,6 +57,11 @@ struct group_scope {
     std::chrono::steady_clock::time_point reserved_summed_at{};
     /// Run in order once the group's transaction has committed, never after a rollback.
     std::vector<std::function<void()>> after_commit;
+    /// Run in order just before COMMIT: the statements deferred operations put off (each may
+    /// throw, which fails the group like any statement).
+    std::vector<std::function<void(pqxx::transaction_base&)>> before_commit;
+    /// The status updates put off so far (see pg_store::update_status).
+    std::shared_ptr<status_batch> statuses;
 };
 
 class commit_group {
@@ -73,6 +81,33 @@ public:
         auto op = std::make_shared<typed_op<T>>(std::move(body));
         // Not a coroutine (see db_pool::run): the operation is handed over here and the
         // awaitable of its completion is returned.
+        return boost::asio::async_initiate<const boost::asio::use_awaitable_t<>&,
+                                           void(store_result<T>)>(
+            [this, op](auto handler) {
+                auto executor = boost::asio::get_associated_executor(handler);
+                auto shared = std::make_shared<decltype(handler)>(std::move(handler));
+                op->complete = [executor, shared](store_result<T> r) {
+                    boost::asio::post(executor, [shared, r = std::move(r)]() mutable {
+                        std::move (*shared)(std::move(r));
+                    });
+                };
+                submit(op);
+            },
+            boost::asio::use_awaitable);
+    }
+
+    /// A deferred operation: `body` may hand its work to something that runs later in the same
+    /// transaction (a batch flushed before COMMIT) and must see to it that `set_result` is
+    /// called before COMMIT (an operation without a result fails as internal). The result is
+    /// delivered, as for `run`, only once the group has committed. An error result must mean
+    /// that nothing of this operation was written.
+    template <class T>
+    using deferred_body_fn = std::function<void(pqxx::transaction_base&, group_scope&,
+                                                std::function<void(store_result<T>)> set_result)>;
+
+    template <class T>
+    boost::asio::awaitable<store_result<T>> run_deferred(deferred_body_fn<T> body) {
+        auto op = std::make_shared<deferred_op<T>>(std::move(body));
         return boost::asio::async_initiate<const boost::asio::use_awaitable_t<>&,
                                            void(store_result<T>)>(
             [this, op](auto handler) {
@@ -117,6 +152,28 @@ private:
             }
         }
         body_fn<T> body;
+        std::optional<store_result<T>> result;
+        std::function<void(store_result<T>)> complete;
+    };
+
+    template <class T>
+    struct deferred_op final : op_base {
+        explicit deferred_op(deferred_body_fn<T> b) : body(std::move(b)) {}
+        std::optional<store_error> execute(pqxx::transaction_base& tx, group_scope& scope) override {
+            result.reset();  // a re-run starts afresh
+            body(tx, scope, [this](store_result<T> r) { result.emplace(std::move(r)); });
+            return std::nullopt;
+        }
+        void finish(std::optional<store_error> error) override {
+            if (error) {
+                complete(std::move(*error));
+            } else if (result) {
+                complete(std::move(*result));
+            } else {
+                complete(store_error{store_errc::internal, "a deferred write never ran", ""});
+            }
+        }
+        deferred_body_fn<T> body;
         std::optional<store_result<T>> result;
         std::function<void(store_result<T>)> complete;
     };

@@ -9,7 +9,9 @@
 #include <atomic>
 #include <array>
 #include <cctype>
+#include <functional>
 #include <mutex>
+#include <set>
 #include <stdexcept>
 
 namespace broker::store {
@@ -601,56 +603,141 @@ asio::awaitable<store_result<std::vector<job_record>>> pg_store::find_active_job
         });
 }
 
-asio::awaitable<store_result<job_record>> pg_store::update_status(std::string id,
-                                                                  status_update update) {
-    return group_->run<job_record>([id = std::move(id), update = std::move(update)](
-                                       pqxx::transaction_base& tx,
-                                       group_scope&) -> store_result<job_record> {
-        if (!is_uuid(id)) {
-            return not_found(id);
+/// The status updates a commit group has put off, to run as one statement before COMMIT (or
+/// earlier, when a second update of the same job must wait for the first).
+struct status_batch {
+    struct item {
+        std::string id;
+        status_update update;
+        std::function<void(store_result<job_record>)> done;
+    };
+    std::vector<item> items;
+    std::set<std::string> ids;
+};
+
+namespace {
+
+/// A PostgreSQL array literal whose absent elements are NULL.
+std::string nullable_text_array(const std::vector<std::optional<std::string>>& values) {
+    std::string out = "{";
+    for (const auto& v : values) {
+        if (out.size() > 1) {
+            out += ',';
         }
+        if (!v) {
+            out += "NULL";
+            continue;
+        }
+        out += text_array(std::vector<std::string>{*v}).substr(1);
+        out.pop_back();  // the element without the braces around it
+    }
+    out += '}';
+    return out;
+}
+
+std::string comma_joined(const std::vector<std::string>& values) {
+    std::string out;
+    for (const auto& v : values) {
+        out += (out.empty() ? "" : ",") + v;
+    }
+    return out;
+}
+
+/// The refusal of an update that matched its job but wrote nothing.
+store_error refusal(const status_batch::item& it, job_state from, std::int64_t generation) {
+    const auto& u = it.update;
+    if (u.expected_generation && *u.expected_generation != generation) {
+        return make_error(store_errc::conflict, "job " + it.id + " was modified concurrently",
+                          "generation " + std::to_string(generation) + ", expected " +
+                              std::to_string(*u.expected_generation));
+    }
+    return make_error(store_errc::conflict, "job " + it.id + " cannot go from " +
+                                                std::string(to_string(from)) + " to " +
+                                                std::string(to_string(u.state.value_or(from))));
+}
+
+void flush_statuses(pqxx::transaction_base& tx, status_batch& batch) {
+    if (batch.items.empty()) {
+        return;
+    }
+    std::vector<std::string> ids, allowed, releases, reasons;
+    std::vector<std::optional<std::string>> targets, messages, statuses, expected;
+    for (const auto& it : batch.items) {
+        const auto& u = it.update;
+        ids.push_back(it.id);
+        std::vector<std::string> from_states;
         std::optional<std::string> target;
-        std::vector<std::string_view> allowed_from;
-        if (update.state) {
-            target = std::string(to_string(*update.state));
+        if (u.state) {
+            target = std::string(to_string(*u.state));
             for (const auto from : all_job_states) {
-                if (is_allowed_transition(from, *update.state)) {
-                    allowed_from.push_back(to_string(from));
+                if (is_allowed_transition(from, *u.state)) {
+                    from_states.emplace_back(to_string(from));
                 }
             }
         }
-        const std::string reason = update.reason.empty() && update.state
-                                       ? std::string(to_string(*update.state))
-                                       : update.reason;
-        std::optional<std::string> expected;
-        if (update.expected_generation) {
-            expected = std::to_string(*update.expected_generation);
+        targets.push_back(std::move(target));
+        allowed.push_back(comma_joined(from_states));
+        messages.push_back(u.message);
+        statuses.push_back(u.cluster_status ? std::optional(u.cluster_status->dump())
+                                            : std::nullopt);
+        expected.push_back(u.expected_generation
+                               ? std::optional(std::to_string(*u.expected_generation))
+                               : std::nullopt);
+        releases.push_back(comma_joined(u.release_clusters));
+        reasons.push_back(u.reason.empty() && u.state ? std::string(to_string(*u.state))
+                                                      : u.reason);
+    }
+    auto items = std::move(batch.items);
+    batch.items.clear();
+    batch.ids.clear();
+    const auto rows = tx.exec_prepared(
+        name_of(q::apply_job_statuses), text_array(ids), nullable_text_array(targets),
+        nullable_text_array(messages), nullable_text_array(statuses),
+        nullable_text_array(expected), text_array(allowed), text_array(releases),
+        text_array(reasons));
+    for (const auto& row : rows) {
+        const auto n = row[0].as<std::size_t>();
+        if (n == 0 || n > items.size()) {
+            continue;
         }
-        std::string status_text;
-        auto rows = tx.exec_prepared(
-            name_of(q::apply_job_status), id, nullable(target), nullable(update.message),
-            update.cluster_status ? nullable_json(*update.cluster_status, status_text) : nullptr,
-            nullable(expected), text_array(allowed_from), text_array(update.release_clusters),
-            reason);
-        if (rows.empty()) {
-            return not_found(id);
+        auto& it = items[n - 1];
+        if (row[1].is_null()) {
+            it.done(not_found(it.id));
+        } else if (row[4].is_null()) {
+            it.done(refusal(it, to_state(row[1]), row[3].as<std::int64_t>()));
+        } else {
+            it.done(decode_job(row.slice(4, row.size())));
         }
-        const auto& row = rows[0];
-        if (!row[3].is_null()) {
-            return decode_job(row.slice(3, row.size()));
-        }
-        // Refused, nothing written: say why.
-        const job_state from = to_state(row[0]);
-        const auto generation = row[2].as<std::int64_t>();
-        if (update.expected_generation && *update.expected_generation != generation) {
-            return make_error(store_errc::conflict, "job " + id + " was modified concurrently",
-                              "generation " + std::to_string(generation) + ", expected " +
-                                  std::to_string(*update.expected_generation));
-        }
-        return make_error(store_errc::conflict,
-                          "job " + id + " cannot go from " + std::string(to_string(from)) +
-                              " to " + std::string(to_string(update.state.value_or(from))));
-    });
+    }
+}
+
+}  // namespace
+
+asio::awaitable<store_result<job_record>> pg_store::update_status(std::string id,
+                                                                  status_update update) {
+    // Put off until the group is about to commit, so that all of its status updates run as
+    // one statement; a second update of the same job first runs the ones before it.
+    return group_->run_deferred<job_record>(
+        [id = std::move(id), update = std::move(update)](
+            pqxx::transaction_base& tx, group_scope& scope,
+            std::function<void(store_result<job_record>)> done) {
+            if (!is_uuid(id)) {
+                done(not_found(id));
+                return;
+            }
+            if (!scope.statuses) {
+                scope.statuses = std::make_shared<status_batch>();
+                scope.before_commit.push_back([&scope](pqxx::transaction_base& t) {
+                    flush_statuses(t, *scope.statuses);
+                });
+            }
+            auto& batch = *scope.statuses;
+            if (batch.ids.count(id) != 0) {
+                flush_statuses(tx, batch);
+            }
+            batch.ids.insert(id);
+            batch.items.push_back({id, update, std::move(done)});  // copied: a re-run needs it
+        });
 }
 
 asio::awaitable<store_result<job_record>> pg_store::cancel_job(std::string id, std::string reason,

@@ -87,38 +87,48 @@ const query find_active_jobs{
     " FROM jobs WHERE state IN ('Submitting', 'Running') AND (namespace, name) IN"
     " (SELECT * FROM unnest($1::text[], $2::text[])) ORDER BY seq"};
 
-// A status update in one statement (one round trip in the group's transaction), all or
-// nothing: the row is locked and checked (expected generation $5 when not null; a new state $2
-// only from one of the states $6 it may be entered from; a null $2 keeps the state), then
-// updated (a null $3 / $4 keeps the message / cluster status). Only when it was updated: a
-// transition is an event (reason $8); the reservations of the clusters $7 end, and all of the
-// job's when it enters a terminal state; Submitting -> Running closes the pending create unless
-// a worker is executing it. The first three columns are the row as it was (none: no such job),
-// the rest the updated job without its documents (null: refused).
-const query apply_job_status{
-    "apply_job_status",
-    "WITH cur AS (SELECT state, message, generation FROM jobs WHERE id = $1::uuid FOR UPDATE),"
-    " upd AS (UPDATE jobs j SET state = coalesce($2, cur.state),"
-    " message = coalesce($3, j.message), cluster_status = coalesce($4::jsonb, j.cluster_status),"
-    " updated_at = clock_timestamp(), generation = j.generation + 1 FROM cur"
-    " WHERE j.id = $1::uuid AND ($5::bigint IS NULL OR cur.generation = $5)"
-    " AND ($2::text IS NULL OR $2 = cur.state OR cur.state = ANY($6::text[]))"
-    " RETURNING j.id::text, j.owner, j.name, j.namespace, j.job_type, j.priority,"
-    " j.cluster_status::text, epoch_us(j.created_at) AS created, epoch_us(j.updated_at) AS updated,"
-    " j.generation, j.seq, j.state, j.message, cur.state AS from_state),"
+// Status updates of distinct jobs in one statement (one round trip for all the updates of a
+// commit group), each all or nothing. $1..$8 are parallel arrays, one element per update: job id;
+// new state (null keeps it); message and cluster status (null keeps them); expected generation
+// (null: no check); the states the new one may be entered from and the clusters whose
+// reservations end, both comma-separated (names never contain commas); the event reason. The
+// rows are locked in id order (no deadlock between batches), checked, updated; only for those
+// updated: a transition is an event, the reservations of the named clusters end (all of the
+// job's on entering a terminal state), Submitting -> Running closes the pending create unless a
+// worker is executing it. One row per update, in order: its ordinal, the row as it was (null:
+// no such job), then the updated job without its documents (null: refused).
+const query apply_job_statuses{
+    "apply_job_statuses",
+    "WITH i AS (SELECT * FROM unnest($1::uuid[], $2::text[], $3::text[], $4::text[],"
+    " $5::bigint[], $6::text[], $7::text[], $8::text[]) WITH ORDINALITY"
+    " AS t(id, target, msg, cs, expected, allowed, rel, reason, n)),"
+    " cur AS (SELECT j.id, j.state, j.message, j.generation FROM jobs j"
+    " WHERE j.id IN (SELECT id FROM i) ORDER BY j.id FOR UPDATE),"
+    " upd AS (UPDATE jobs j SET state = coalesce(i.target, c.state),"
+    " message = coalesce(i.msg, j.message), cluster_status = coalesce(i.cs::jsonb, j.cluster_status),"
+    " updated_at = clock_timestamp(), generation = j.generation + 1"
+    " FROM i JOIN cur c ON c.id = i.id WHERE j.id = i.id"
+    " AND (i.expected IS NULL OR c.generation = i.expected)"
+    " AND (i.target IS NULL OR i.target = c.state"
+    " OR c.state = ANY(string_to_array(i.allowed, ',')))"
+    " RETURNING i.n, j.id AS uid, j.id::text AS id, j.owner, j.name, j.namespace, j.job_type, j.priority,"
+    " j.cluster_status::text AS cluster_status, epoch_us(j.created_at) AS created,"
+    " epoch_us(j.updated_at) AS updated, j.generation, j.seq, j.state, j.message,"
+    " c.state AS from_state, i.rel, i.reason),"
     " e AS (INSERT INTO job_events (job_id, from_state, to_state, reason, message)"
-    " SELECT $1::uuid, u.from_state, u.state, $8, u.message FROM upd u"
+    " SELECT u.uid, u.from_state, u.state, u.reason, u.message FROM upd u"
     " WHERE u.state <> u.from_state),"
-    " r AS (UPDATE reservations SET released_at = clock_timestamp()"
-    " WHERE job_id = $1::uuid AND released_at IS NULL AND EXISTS (SELECT 1 FROM upd u"
-    " WHERE reservations.cluster = ANY($7::text[]) OR (u.state <> u.from_state"
+    " r AS (UPDATE reservations SET released_at = clock_timestamp() FROM upd u"
+    " WHERE reservations.job_id = u.uid AND reservations.released_at IS NULL"
+    " AND (reservations.cluster = ANY(string_to_array(u.rel, ',')) OR (u.state <> u.from_state"
     " AND u.state IN ('Succeeded', 'Failed', 'Cancelled')))),"
-    " o AS (UPDATE outbox SET done_at = clock_timestamp() WHERE job_id = $1::uuid"
-    " AND op = 'create' AND done_at IS NULL AND claimed_by = '' AND EXISTS (SELECT 1 FROM upd u"
-    " WHERE u.from_state = 'Submitting' AND u.state = 'Running'))"
-    " SELECT cur.state, cur.message, cur.generation, u.id, u.owner, u.name, u.namespace,"
+    " o AS (UPDATE outbox SET done_at = clock_timestamp() FROM upd u"
+    " WHERE outbox.job_id = u.uid AND outbox.op = 'create' AND outbox.done_at IS NULL"
+    " AND outbox.claimed_by = '' AND u.from_state = 'Submitting' AND u.state = 'Running')"
+    " SELECT i.n, c.state, c.message, c.generation, u.id, u.owner, u.name, u.namespace,"
     " u.job_type, 'null', 'null', 'null', u.state, u.message, u.priority, u.cluster_status,"
-    " u.created, u.updated, u.generation, u.seq FROM cur LEFT JOIN upd u ON true"};
+    " u.created, u.updated, u.generation, u.seq"
+    " FROM i LEFT JOIN cur c ON c.id = i.id LEFT JOIN upd u ON u.n = i.n ORDER BY i.n"};
 
 // A null $3 / $4 keeps the message / cluster status.
 const query update_job_status{
@@ -261,7 +271,7 @@ const std::vector<query>& pooled_queries() {
                                         list_jobs,
                                         list_queued_jobs,
                                         find_active_jobs,
-                                        apply_job_status,
+                                        apply_job_statuses,
                                         update_job_status,
                                         update_job_placement,
                                         insert_event,

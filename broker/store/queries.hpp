@@ -38,7 +38,7 @@ extern const query get_job_for_update;
 extern const query list_jobs;
 extern const query list_queued_jobs;
 extern const query find_active_jobs;
-extern const query apply_job_status;
+extern const query apply_job_statuses;
 extern const query update_job_status;
 extern const query update_job_placement;
 

@@ -410,6 +410,94 @@ TEST_F(pg_store_test, submissions_arriving_together_commit_in_two_groups_and_a_b
     EXPECT_EQ(page->items.size(), count - 1);
 }
 
+TEST_F(pg_store_test, status_updates_of_one_group_run_together_each_all_or_nothing) {
+    auto s = make_store();
+    std::vector<job_record> jobs;
+    for (const char* name : {"batch-a", "batch-b", "batch-c"}) {
+        auto r = run_sync(
+            s->reserve_and_record_job(make_job("alice", name, "batch"), place_gpus({{"b1", 8}}, 1)));
+        ASSERT_TRUE(r) << r.error().message;
+        jobs.push_back(r->job);
+    }
+    const auto& a = jobs[0];
+    const auto& b = jobs[1];
+    const auto& c = jobs[2];
+    const auto groups_before = s->group().groups_committed();
+
+    // A placement that waits holds the first group open, so that every update below is queued
+    // before the next group starts and all of them share it.
+    boost::asio::io_context ctx;
+    std::promise<void> all_queued;
+    auto queued = all_queued.get_future().share();
+    placement_fn waiting = [queued](const std::string& id, const reserved_map& r) {
+        queued.wait();
+        return place_gpus({{"b1", 8}}, 1)(id, r);
+    };
+    auto held = boost::asio::co_spawn(
+        ctx, s->reserve_and_record_job(make_job("alice", "batch-d", "batch"), waiting),
+        boost::asio::use_future);
+    const auto update = [&](const std::string& id, status_update u) {
+        return boost::asio::co_spawn(ctx, s->update_status(id, std::move(u)),
+                                     boost::asio::use_future);
+    };
+    auto a_running = update(a.id, to_state(job_state::running, "Propagated"));
+    auto b_stale = update(b.id, to_state(job_state::running, "", {}, {}, b.generation + 7));
+    // The same job again: it must see the first update (Running, generation 2).
+    // (Quotes, a backslash, braces, a comma and NULL-looking text survive the array literals.)
+    const std::string tricky = R"(pods "pending", {soon} \ NULL é)";
+    auto a_detail = to_state(job_state::running, "", tricky,
+                             nlohmann::json{{"b1", {{"state", "Pending"}, {"message", tricky}}}},
+                             a.generation + 1);
+    auto a_again = update(a.id, a_detail);
+    auto c_release = to_state(job_state::running, "Propagated");
+    c_release.release_clusters = {"b1"};
+    auto c_running = update(c.id, c_release);
+    auto missing = update("00000000-0000-4000-8000-00000000abcd", to_state(job_state::running));
+    auto c_back = update(c.id, to_state(job_state::queued));
+    boost::asio::post(ctx, [&] { all_queued.set_value(); });
+    ctx.run();
+
+    ASSERT_TRUE(held.get());
+    auto r1 = a_running.get();
+    ASSERT_TRUE(r1) << r1.error().message;
+    EXPECT_EQ(r1->state, job_state::running);
+    EXPECT_EQ(r1->generation, a.generation + 1);
+    auto r2 = b_stale.get();
+    ASSERT_FALSE(r2);
+    EXPECT_EQ(r2.error().code, store_errc::conflict);
+    auto r3 = a_again.get();
+    ASSERT_TRUE(r3) << r3.error().message;
+    EXPECT_EQ(r3->generation, a.generation + 2);
+    EXPECT_EQ(r3->message, tricky);
+    EXPECT_EQ(r3->cluster_status["b1"]["state"], "Pending");
+    EXPECT_EQ(r3->cluster_status["b1"]["message"], tricky);
+    ASSERT_TRUE(c_running.get());
+    auto r5 = missing.get();
+    ASSERT_FALSE(r5);
+    EXPECT_EQ(r5.error().code, store_errc::not_found);
+    auto r6 = c_back.get();
+    ASSERT_FALSE(r6);
+    EXPECT_NE(r6.error().message.find("cannot go from Running to Queued"), std::string::npos)
+        << r6.error().message;
+    EXPECT_LE(s->group().groups_committed() - groups_before, 2u)
+        << "the placement's group and one more for all the updates";
+
+    auto b_now = run_sync(s->get_job(b.id, std::nullopt));
+    ASSERT_TRUE(b_now);
+    EXPECT_EQ(b_now->state, job_state::submitting) << "the stale update wrote nothing";
+    EXPECT_EQ(b_now->generation, b.generation);
+    auto a_events = run_sync(s->list_events(a.id));
+    ASSERT_TRUE(a_events);
+    EXPECT_EQ(a_events->size(), 2u) << "one transition, one event";
+    auto c_res = run_sync(s->list_reservations(c.id));
+    ASSERT_TRUE(c_res);
+    ASSERT_EQ(c_res->size(), 1u);
+    EXPECT_TRUE((*c_res)[0].released_at);
+    auto b_res = run_sync(s->list_reservations(b.id));
+    ASSERT_TRUE(b_res);
+    EXPECT_FALSE((*b_res)[0].released_at);
+}
+
 TEST_F(pg_store_test, an_exception_in_one_submission_fails_only_that_submission_of_its_group) {
     auto s = make_store(4);
     constexpr std::size_t count = 16;
