@@ -40,8 +40,10 @@ class transaction_base;
 
 namespace broker::store {
 
-/// Status updates of one group waiting to run as one statement (defined by pg_store).
+/// Status updates and new jobs of one group waiting to be written as one statement each
+/// (defined by pg_store).
 struct status_batch;
+struct record_batch;
 
 /// What the operations of one group share besides the transaction.
 struct group_scope {
@@ -60,8 +62,9 @@ struct group_scope {
     /// Run in order just before COMMIT: the statements deferred operations put off (each may
     /// throw, which fails the group like any statement).
     std::vector<std::function<void(pqxx::transaction_base&)>> before_commit;
-    /// The status updates put off so far (see pg_store::update_status).
+    /// The status updates and the new jobs put off so far (see pg_store).
     std::shared_ptr<status_batch> statuses;
+    std::shared_ptr<record_batch> records;
 };
 
 class commit_group {

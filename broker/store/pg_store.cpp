@@ -190,6 +190,24 @@ std::string text_array(const std::vector<Text>& values) {
     return out;
 }
 
+/// A PostgreSQL array literal whose absent elements are NULL.
+std::string nullable_text_array(const std::vector<std::optional<std::string>>& values) {
+    std::string out = "{";
+    for (const auto& v : values) {
+        if (out.size() > 1) {
+            out += ',';
+        }
+        if (!v) {
+            out += "NULL";
+            continue;
+        }
+        out += text_array(std::vector<std::string>{*v}).substr(1);
+        out.pop_back();  // the element without the braces around it
+    }
+    out += '}';
+    return out;
+}
+
 /// A version-4 uuid from the system's random source, so that a job id costs no round trip.
 std::string random_uuid() {
     std::array<unsigned char, 16> b{};
@@ -360,12 +378,115 @@ asio::awaitable<store_result<void>> pg_store::ping() {
     });
 }
 
+/// The new jobs a commit group has placed, to be written as one statement before COMMIT (or
+/// earlier, when an exact sum of the outstanding reservations must see them).
+struct record_batch {
+    struct item {
+        std::string id;
+        new_job job;
+        placement_decision decision;
+        job_state state = job_state::queued;
+        std::function<void(store_result<submit_outcome>)> done;
+    };
+    std::vector<item> items;
+};
+
+namespace {
+
+void flush_records(pqxx::transaction_base& tx, record_batch& batch) {
+    if (batch.items.empty()) {
+        return;
+    }
+    std::vector<std::string> ids, owners, names, namespaces, types, forms, states, messages,
+        priorities, reasons, hashes, res_job, res_cluster, res_gpus, res_cpu, res_memory;
+    std::vector<std::optional<std::string>> manifests, placements, delays, keys;
+    for (std::size_t n = 0; n < batch.items.size(); ++n) {
+        const auto& it = batch.items[n];
+        const auto& d = it.decision;
+        ids.push_back(it.id);
+        owners.push_back(it.job.owner);
+        names.push_back(it.job.name);
+        namespaces.push_back(it.job.namespace_);
+        types.push_back(it.job.job_type);
+        forms.push_back(dump(it.job.form));
+        manifests.push_back(d.placed && !d.manifests.is_null() ? std::optional(d.manifests.dump())
+                                                                : std::nullopt);
+        placements.push_back(d.placement.is_null() ? std::nullopt
+                                                   : std::optional(d.placement.dump()));
+        states.emplace_back(to_string(it.state));
+        messages.push_back(d.message);
+        priorities.push_back(std::to_string(it.job.priority));
+        reasons.push_back(default_reason(d));
+        delays.push_back(d.placed ? std::optional(std::to_string(it.job.create_delay.count()))
+                                  : std::nullopt);
+        keys.push_back(it.job.idempotency_key.empty() ? std::nullopt
+                                                      : std::optional(it.job.idempotency_key));
+        hashes.push_back(it.job.request_hash);
+        if (d.placed) {
+            for (const auto& [cluster, amount] : d.reservations) {
+                res_job.push_back(std::to_string(n + 1));
+                res_cluster.push_back(cluster);
+                res_gpus.push_back(std::to_string(amount.gpus));
+                res_cpu.push_back(std::to_string(amount.cpu_milli));
+                res_memory.push_back(std::to_string(amount.memory_bytes));
+            }
+        }
+    }
+    auto items = std::move(batch.items);
+    batch.items.clear();
+    const auto rows = tx.exec_prepared(
+        name_of(q::record_new_jobs), text_array(ids), text_array(owners), text_array(names),
+        text_array(namespaces), text_array(types), text_array(forms),
+        nullable_text_array(manifests), nullable_text_array(placements), text_array(states),
+        text_array(messages), text_array(priorities), text_array(reasons),
+        nullable_text_array(delays), nullable_text_array(keys), text_array(hashes),
+        text_array(res_job), text_array(res_cluster), text_array(res_gpus), text_array(res_cpu),
+        text_array(res_memory));
+    for (const auto& row : rows) {
+        const auto n = row[0].as<std::size_t>();
+        if (n == 0 || n > items.size()) {
+            continue;
+        }
+        auto& it = items[n - 1];
+        // Built from what was written: decoding the documents back would cost more.
+        job_record record;
+        record.id = it.id;
+        record.owner = it.job.owner;
+        record.name = it.job.name;
+        record.namespace_ = it.job.namespace_;
+        record.job_type = it.job.job_type;
+        record.form = std::move(it.job.form);
+        record.manifests = it.decision.placed ? std::move(it.decision.manifests) : nlohmann::json();
+        record.placement = std::move(it.decision.placement);
+        record.state = it.state;
+        record.message = std::move(it.decision.message);
+        record.priority = it.job.priority;
+        record.cluster_status = nlohmann::json::object();
+        record.created_at = to_time(row[1]);
+        record.updated_at = to_time(row[2]);
+        record.generation = row[3].as<std::int64_t>();
+        it.done(submit_outcome{std::move(record), false});
+    }
+}
+
+}  // namespace
+
 asio::awaitable<store_result<submit_outcome>> pg_store::reserve_and_record_job(new_job job,
                                                                                placement_fn place) {
-    return group_->run<submit_outcome>(
+    // Placed at once, in arrival order, under the placement lock; the rows are put off until the
+    // group is about to commit, so that all of its new jobs are written in one statement.
+    return group_->run_deferred<submit_outcome>(
         [job = std::move(job), place = std::move(place), view = reservation_view_](
-            pqxx::transaction_base& tx, group_scope& scope) -> store_result<submit_outcome> {
+            pqxx::transaction_base& tx, group_scope& scope,
+            std::function<void(store_result<submit_outcome>)> done) {
+            if (!scope.records) {
+                scope.records = std::make_shared<record_batch>();
+                scope.before_commit.push_back([&scope](pqxx::transaction_base& t) {
+                    flush_records(t, *scope.records);
+                });
+            }
             const auto sum_exactly = [&] {
+                flush_records(tx, *scope.records);  // the sum must see the group's own jobs
                 scope.reserved = read_outstanding(tx);
                 scope.reserved_exact = true;
                 scope.reserved_summed_at = std::chrono::steady_clock::now();
@@ -393,24 +514,30 @@ asio::awaitable<store_result<submit_outcome>> pg_store::reserve_and_record_job(n
             }
             const bool keyed = !job.idempotency_key.empty();
             if (keyed) {
+                // (A second use of a key within one group is not seen here: the batch's insert
+                // then fails on the key, and each job of the group is retried alone.)
                 auto rows = tx.exec_prepared(name_of(q::find_idempotency_key), job.owner,
                                              job.idempotency_key);
                 if (!rows.empty()) {
                     if (rows[0][1].as<std::string>() != job.request_hash) {
-                        return make_error(
+                        done(make_error(
                             store_errc::idempotency_mismatch,
-                            "Idempotency-Key was already used with a different request body");
+                            "Idempotency-Key was already used with a different request body"));
+                        return;
                     }
                     auto first = find_job(tx, rows[0][0].as<std::string>(), std::nullopt, false);
                     if (!first) {
-                        return make_error(store_errc::internal, "idempotent job vanished");
+                        done(make_error(store_errc::internal, "idempotent job vanished"));
+                        return;
                     }
-                    return submit_outcome{std::move(*first), true};
+                    done(submit_outcome{std::move(*first), true});
+                    return;
                 }
             }
             const std::string id = job.id.empty() ? random_uuid() : job.id;
             if (!is_uuid(id)) {
-                return make_error(store_errc::invalid, "job id is not a uuid: " + id);
+                done(make_error(store_errc::invalid, "job id is not a uuid: " + id));
+                return;
             }
             placement_decision d = place(id, *scope.reserved);
             if (!d.placed && !scope.reserved_exact) {
@@ -420,56 +547,19 @@ asio::awaitable<store_result<submit_outcome>> pg_store::reserve_and_record_job(n
                 d = place(id, *scope.reserved);
             }
             if (auto bad = check_reservations(d)) {
-                return std::move(*bad);
+                done(std::move(*bad));
+                return;
             }
             const job_state state = d.placed ? job_state::submitting : job_state::queued;
-            std::vector<std::string> clusters, gpus, cpu, memory;
             if (d.placed) {
                 for (const auto& [cluster, amount] : d.reservations) {
-                    clusters.push_back(cluster);
-                    gpus.push_back(std::to_string(amount.gpus));
-                    cpu.push_back(std::to_string(amount.cpu_milli));
-                    memory.push_back(std::to_string(amount.memory_bytes));
-                    auto& total = (*scope.reserved)[cluster];
-                    total.gpus += amount.gpus;
-                    total.cpu_milli += amount.cpu_milli;
-                    total.memory_bytes += amount.memory_bytes;
+                    (*scope.reserved)[cluster] += amount;
                 }
+                // The trigger counts each reservation row once the batch is written.
+                scope.reservation_epoch += static_cast<std::int64_t>(d.reservations.size());
             }
-            const std::optional<std::string> delay =
-                d.placed ? std::optional(std::to_string(job.create_delay.count())) : std::nullopt;
-            const std::optional<std::string> key =
-                keyed ? std::optional(job.idempotency_key) : std::nullopt;
-            std::string manifests_text, placement_text;
-            auto row = tx.exec_prepared1(
-                name_of(q::record_new_job), id, job.owner, job.name, job.namespace_, job.job_type,
-                dump(job.form),
-                nullable_json(d.placed ? d.manifests : nlohmann::json(), manifests_text),
-                nullable_json(d.placement, placement_text), std::string(to_string(state)),
-                d.message, job.priority, default_reason(d), text_array(clusters),
-                text_array(gpus), text_array(cpu), text_array(memory), nullable(delay),
-                nullable(key), job.request_hash);
-            // The trigger counted each reservation row just inserted.
-            scope.reservation_epoch += static_cast<std::int64_t>(clusters.size());
-            // Built from what was written: decoding the documents back would cost more. (The
-            // captured job is copied, not moved: a transient failure re-runs the group.)
-            job_record record;
-            record.id = id;
-            record.owner = job.owner;
-            record.name = job.name;
-            record.namespace_ = job.namespace_;
-            record.job_type = job.job_type;
-            record.form = job.form;
-            record.manifests = d.placed ? std::move(d.manifests) : nlohmann::json();
-            record.placement = std::move(d.placement);
-            record.state = state;
-            record.message = std::move(d.message);
-            record.priority = job.priority;
-            record.cluster_status = nlohmann::json::object();
-            record.created_at = to_time(row[0]);
-            record.updated_at = to_time(row[1]);
-            record.generation = row[2].as<std::int64_t>();
-            return submit_outcome{std::move(record), false};
+            // (The captured job is copied, not moved: a transient failure re-runs the group.)
+            scope.records->items.push_back({id, job, std::move(d), state, std::move(done)});
         });
 }
 
@@ -616,24 +706,6 @@ struct status_batch {
 };
 
 namespace {
-
-/// A PostgreSQL array literal whose absent elements are NULL.
-std::string nullable_text_array(const std::vector<std::optional<std::string>>& values) {
-    std::string out = "{";
-    for (const auto& v : values) {
-        if (out.size() > 1) {
-            out += ',';
-        }
-        if (!v) {
-            out += "NULL";
-            continue;
-        }
-        out += text_array(std::vector<std::string>{*v}).substr(1);
-        out.pop_back();  // the element without the braces around it
-    }
-    out += '}';
-    return out;
-}
 
 std::string comma_joined(const std::vector<std::string>& values) {
     std::string out;

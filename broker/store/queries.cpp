@@ -33,28 +33,35 @@ const query insert_job{
     "message, priority) VALUES ($1::uuid, $2, $3, $4, $5, $6::jsonb, $7::jsonb, $8::jsonb, $9, "
     "$10, $11) RETURNING " BROKER_JOB_COLUMNS};
 
-// A new job with everything recorded alongside it, in one statement (one round trip inside the
-// group's transaction): its first event, its reservations (parallel arrays $13..$16, empty when
-// queued), its outbox `create` (when $17, the delay in ms, is not null) and its idempotency key
-// (when $18 is not null). The children's foreign keys are checked at the end of the statement,
-// when the job row exists.
-const query record_new_job{
-    "record_new_job",
-    "WITH j AS (INSERT INTO jobs (id, owner, name, namespace, job_type, form, manifests, placement,"
-    " state, message, priority) VALUES ($1::uuid, $2, $3, $4, $5, $6::jsonb, $7::jsonb, $8::jsonb,"
-    " $9, $10, $11) RETURNING epoch_us(created_at) AS created, epoch_us(updated_at) AS updated,"
-    " generation),"
+// New jobs with everything recorded alongside each, in one statement (one round trip for all
+// the new jobs of a commit group): $1..$15 are parallel arrays, one element per job (id, owner,
+// name, namespace, type, form, manifests and placement (null while queued), state, message,
+// priority, first event's reason, the outbox `create` delay in ms (null: none), idempotency key
+// (null: none) and request hash); $16..$20 are the reservations, flattened: the job's ordinal
+// (1-based) and the cluster with its amounts. The children's foreign keys are checked at the end
+// of the statement, when the job rows exist. One row per job, in order: ordinal, created,
+// updated, generation.
+const query record_new_jobs{
+    "record_new_jobs",
+    "WITH i AS (SELECT * FROM unnest($1::uuid[], $2::text[], $3::text[], $4::text[], $5::text[],"
+    " $6::text[], $7::text[], $8::text[], $9::text[], $10::text[], $11::integer[], $12::text[],"
+    " $13::bigint[], $14::text[], $15::text[]) WITH ORDINALITY AS t(id, owner, name, ns, type,"
+    " form, manifests, placement, state, message, priority, reason, delay, key, hash, n)),"
+    " j AS (INSERT INTO jobs (id, owner, name, namespace, job_type, form, manifests, placement,"
+    " state, message, priority) SELECT id, owner, name, ns, type, form::jsonb, manifests::jsonb,"
+    " placement::jsonb, state, message, priority FROM i ORDER BY n"
+    " RETURNING id, epoch_us(created_at) AS created, epoch_us(updated_at) AS updated, generation),"
     " e AS (INSERT INTO job_events (job_id, from_state, to_state, reason, message)"
-    " VALUES ($1::uuid, NULL, $9, $12, $10)),"
+    " SELECT id, NULL, state, reason, message FROM i ORDER BY n),"
     " r AS (INSERT INTO reservations (job_id, cluster, gpus, cpu_milli, memory_bytes)"
-    " SELECT $1::uuid, t.c, t.g, t.m, t.b"
-    " FROM unnest($13::text[], $14::bigint[], $15::bigint[], $16::bigint[]) AS t(c, g, m, b)),"
-    " o AS (INSERT INTO outbox (job_id, op, next_attempt_at) SELECT $1::uuid, 'create',"
-    " clock_timestamp() + make_interval(secs => $17::double precision / 1000)"
-    " WHERE $17::bigint IS NOT NULL),"
+    " SELECT i.id, t.c, t.g, t.m, t.b FROM unnest($16::bigint[], $17::text[], $18::bigint[],"
+    " $19::bigint[], $20::bigint[]) AS t(k, c, g, m, b) JOIN i ON i.n = t.k),"
+    " o AS (INSERT INTO outbox (job_id, op, next_attempt_at) SELECT id, 'create',"
+    " clock_timestamp() + make_interval(secs => delay::double precision / 1000)"
+    " FROM i WHERE delay IS NOT NULL),"
     " k AS (INSERT INTO idempotency_keys (owner, key, job_id, request_hash)"
-    " SELECT $2, $18::text, $1::uuid, $19 WHERE $18::text IS NOT NULL)"
-    " SELECT * FROM j"};
+    " SELECT owner, key, id, hash FROM i WHERE key IS NOT NULL)"
+    " SELECT i.n, j.created, j.updated, j.generation FROM i JOIN j ON j.id = i.id ORDER BY i.n"};
 
 const query get_job{"get_job",
                     "SELECT " BROKER_JOB_COLUMNS
@@ -265,7 +272,7 @@ const std::vector<query>& pooled_queries() {
                                         reservation_lock,
                                         new_uuid,
                                         insert_job,
-                                        record_new_job,
+                                        record_new_jobs,
                                         get_job,
                                         get_job_for_update,
                                         list_jobs,

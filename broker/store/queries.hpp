@@ -32,7 +32,7 @@ extern const query migration_record;
 
 // Jobs.
 extern const query insert_job;
-extern const query record_new_job;
+extern const query record_new_jobs;
 extern const query get_job;
 extern const query get_job_for_update;
 extern const query list_jobs;

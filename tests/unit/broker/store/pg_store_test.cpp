@@ -302,6 +302,94 @@ TEST_F(pg_store_test, remembered_reservation_totals_serve_only_while_nobody_else
     EXPECT_EQ(outstanding->at("memo-c1").gpus, 4);
 }
 
+/// Submits `jobs` so that they share one commit group: a first submission (on cluster
+/// "hold-other") is held inside its placement until all of them are queued behind it.
+std::vector<store_result<submit_outcome>> submit_in_one_group(
+    pg_store& s, std::vector<std::pair<new_job, placement_fn>> jobs) {
+    std::promise<void> holding, release;
+    auto released = release.get_future().share();
+    placement_fn hold = [&holding, released](const std::string& id, const reserved_map& r) {
+        holding.set_value();
+        released.wait();
+        return place_gpus({{"hold-other", 1000}}, 1)(id, r);
+    };
+    boost::asio::io_context first_ctx;
+    auto first = boost::asio::co_spawn(
+        first_ctx, s.reserve_and_record_job(make_job("hold", "hold-" + jobs[0].first.name), hold),
+        boost::asio::use_future);
+    std::thread runner([&] { first_ctx.run(); });
+    holding.get_future().wait();  // the first group is open: what follows forms the next one
+    boost::asio::io_context ctx;
+    std::vector<std::future<store_result<submit_outcome>>> futures;
+    for (auto& [job, place] : jobs) {
+        futures.push_back(boost::asio::co_spawn(
+            ctx, s.reserve_and_record_job(std::move(job), std::move(place)),
+            boost::asio::use_future));
+    }
+    boost::asio::post(ctx, [&] { release.set_value(); });
+    ctx.run();
+    runner.join();
+    EXPECT_TRUE(first.get());
+    std::vector<store_result<submit_outcome>> out;
+    for (auto& f : futures) {
+        out.push_back(f.get());
+    }
+    return out;
+}
+
+TEST_F(pg_store_test, an_exact_sum_within_a_group_sees_the_jobs_the_group_placed_before) {
+    auto s = std::make_unique<pg_store>(options(), std::chrono::hours(1));
+    // One GPU of two reserved, then released: the remembered totals still count it.
+    auto x = run_sync(
+        s->reserve_and_record_job(make_job("sum", "sum-x", "sum"), place_gpus({{"sum-c", 2}}, 1)));
+    ASSERT_TRUE(x) << x.error().message;
+    auto release = to_state(job_state::running, "Propagated");
+    release.release_clusters = {"sum-c"};
+    ASSERT_TRUE(run_sync(s->update_status(x->job.id, release)));
+
+    std::vector<std::pair<new_job, placement_fn>> jobs;
+    for (const char* name : {"sum-1", "sum-2", "sum-3"}) {
+        jobs.emplace_back(make_job("sum", name, "sum"), place_gpus({{"sum-c", 2}}, 1));
+    }
+    const auto sums_before = s->reservation_sums();
+    auto results = submit_in_one_group(*s, std::move(jobs));
+    ASSERT_EQ(results.size(), 3u);
+    for (const auto& r : results) {
+        ASSERT_TRUE(r) << r.error().message;
+    }
+    // sum-1 fits the remembered totals (1 of 2); sum-2 does not, and the exact sum (which must
+    // count sum-1, not yet written when it is taken) shows one GPU free; sum-3 finds none.
+    EXPECT_EQ(results[0]->job.state, job_state::submitting);
+    EXPECT_EQ(results[1]->job.state, job_state::submitting);
+    EXPECT_EQ(results[2]->job.state, job_state::queued);
+    EXPECT_GE(s->reservation_sums(), sums_before + 1);
+    auto outstanding = run_sync(s->outstanding_reservations());
+    ASSERT_TRUE(outstanding);
+    EXPECT_EQ(outstanding->at("sum-c").gpus, 2) << "never more than the cluster has";
+}
+
+TEST_F(pg_store_test, one_idempotency_key_twice_in_one_group_gives_one_job) {
+    auto s = make_store();
+    std::vector<std::pair<new_job, placement_fn>> jobs;
+    for (int i = 0; i < 2; ++i) {
+        auto j = make_job("idem", "idem-same", "idem");
+        j.idempotency_key = "key-1";
+        j.request_hash = "hash-1";
+        jobs.emplace_back(std::move(j), place_gpus({{"idem-c", 8}}, 1));
+    }
+    auto results = submit_in_one_group(*s, std::move(jobs));
+    ASSERT_EQ(results.size(), 2u);
+    ASSERT_TRUE(results[0]) << results[0].error().message;
+    ASSERT_TRUE(results[1]) << results[1].error().message;
+    EXPECT_EQ(results[0]->job.id, results[1]->job.id);
+    EXPECT_NE(results[0]->replayed, results[1]->replayed) << "one recorded, one replayed";
+    job_filter mine;
+    mine.namespace_ = "idem";
+    auto page = run_sync(s->list_jobs(mine, 10, ""));
+    ASSERT_TRUE(page);
+    EXPECT_EQ(page->items.size(), 1u);
+}
+
 TEST_F(pg_store_test, sixteen_threads_times_ten_submissions_never_overbook_fifty_gpus) {
     // Two stores stand for two broker processes sharing the database.
     auto a = make_store(8);
