@@ -7,7 +7,8 @@
 ///
 /// An operation is a function of (transaction, group_scope) that either returns its result or
 /// returns an error *before writing anything* (so a failed operation leaves nothing behind in
-/// the shared transaction). A database exception aborts the group: transient failures re-run
+/// the shared transaction). A deferred operation may instead put its write off into a batch that
+/// the group runs as one statement just before COMMIT, and answer from there. A database exception aborts the group: transient failures re-run
 /// the whole group (the operations are pure apart from the transaction); a database error that
 /// one operation may have caused (a constraint, an internal error) re-runs each operation in a
 /// group of its own, so one bad operation fails only its caller; an outage or a timeout fails
@@ -81,22 +82,7 @@ public:
     /// (or with the error that stopped it).
     template <class T>
     boost::asio::awaitable<store_result<T>> run(body_fn<T> body) {
-        auto op = std::make_shared<typed_op<T>>(std::move(body));
-        // Not a coroutine (see db_pool::run): the operation is handed over here and the
-        // awaitable of its completion is returned.
-        return boost::asio::async_initiate<const boost::asio::use_awaitable_t<>&,
-                                           void(store_result<T>)>(
-            [this, op](auto handler) {
-                auto executor = boost::asio::get_associated_executor(handler);
-                auto shared = std::make_shared<decltype(handler)>(std::move(handler));
-                op->complete = [executor, shared](store_result<T> r) {
-                    boost::asio::post(executor, [shared, r = std::move(r)]() mutable {
-                        std::move (*shared)(std::move(r));
-                    });
-                };
-                submit(op);
-            },
-            boost::asio::use_awaitable);
+        return start<T>(std::make_shared<typed_op<T>>(std::move(body)));
     }
 
     /// A deferred operation: `body` may hand its work to something that runs later in the same
@@ -110,20 +96,7 @@ public:
 
     template <class T>
     boost::asio::awaitable<store_result<T>> run_deferred(deferred_body_fn<T> body) {
-        auto op = std::make_shared<deferred_op<T>>(std::move(body));
-        return boost::asio::async_initiate<const boost::asio::use_awaitable_t<>&,
-                                           void(store_result<T>)>(
-            [this, op](auto handler) {
-                auto executor = boost::asio::get_associated_executor(handler);
-                auto shared = std::make_shared<decltype(handler)>(std::move(handler));
-                op->complete = [executor, shared](store_result<T> r) {
-                    boost::asio::post(executor, [shared, r = std::move(r)]() mutable {
-                        std::move (*shared)(std::move(r));
-                    });
-                };
-                submit(op);
-            },
-            boost::asio::use_awaitable);
+        return start<T>(std::make_shared<deferred_op<T>>(std::move(body)));
     }
 
     /// Groups committed so far and operations in them (for metrics and tests).
@@ -180,6 +153,26 @@ private:
         std::optional<store_result<T>> result;
         std::function<void(store_result<T>)> complete;
     };
+
+    /// The awaitable of `op`'s completion; awaiting it queues `op`. Not a coroutine itself
+    /// (see db_pool::run: g++ 12 mishandles class-type parameters of coroutines), so the
+    /// operation is moved straight into the initiation.
+    template <class T, class Op>
+    boost::asio::awaitable<store_result<T>> start(std::shared_ptr<Op> op) {
+        return boost::asio::async_initiate<const boost::asio::use_awaitable_t<>&,
+                                           void(store_result<T>)>(
+            [this, op](auto handler) {
+                auto executor = boost::asio::get_associated_executor(handler);
+                auto shared = std::make_shared<decltype(handler)>(std::move(handler));
+                op->complete = [executor, shared](store_result<T> r) {
+                    boost::asio::post(executor, [shared, r = std::move(r)]() mutable {
+                        std::move (*shared)(std::move(r));
+                    });
+                };
+                submit(op);
+            },
+            boost::asio::use_awaitable);
+    }
 
     void submit(std::shared_ptr<op_base> op);
     /// Runs groups on a pool thread until the queue is empty.
