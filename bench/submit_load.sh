@@ -85,6 +85,10 @@ wrk -t2 -c"$connections" -d"${duration}s" --timeout 10s -s "$root/bench/submit_w
 jobs=$(psql "$db" -Atc "SELECT count(*) FROM jobs")
 states=$(psql "$db" -Atc "SELECT string_agg(state || '=' || n, ' ') FROM (SELECT state, count(*) n FROM jobs GROUP BY state) s")
 echo "  jobs recorded: $jobs ($states)"
+queued=$(psql "$db" -Atc "SELECT count(*) FROM jobs WHERE state = 'Queued'")
+if [ "$queued" -gt 0 ]; then
+  echo "  warning: $queued jobs were queued (fedsim's GPUs ran out): the rate mixes in the cheaper queued path"
+fi
 curl -s "$url/metrics" | awk '/^broker_store_commit_groups_total/ {g=$2} /^broker_store_grouped_writes_total/ {w=$2}
   END {if (g > 0) printf "  group commit: %d writes in %d transactions (%.1f per commit)\n", w, g, w / g}'
 echo "== broker RSS after the load: $(rss_kib $broker_pid) KiB"
