@@ -108,10 +108,14 @@ std::string binding_path(std::string_view namespace_, std::string_view name,
     std::transform(binding.begin(), binding.end(), binding.begin(), [](unsigned char c) {
         return c == ':' ? '.' : static_cast<char>(std::tolower(c));
     });
+    return resource_binding_path(namespace_, binding);
+}
+
+std::string resource_binding_path(std::string_view namespace_, std::string_view binding_name) {
     std::string path = "/apis/work.karmada.io/v1alpha2/namespaces/";
     path += namespace_;
     path += "/resourcebindings/";
-    path += binding;
+    path += binding_name;
     return path;
 }
 

@@ -41,6 +41,8 @@ std::string binding_path(const nlohmann::json& manifests);
 /// The same from the workload's namespace, name and kind.
 std::string binding_path(std::string_view namespace_, std::string_view name,
                          std::string_view kind);
+/// The path of the ResourceBinding named `binding_name` in `namespace_`.
+std::string resource_binding_path(std::string_view namespace_, std::string_view binding_name);
 
 /// The workload object (the first object whose kind carries replicas) of a job's manifests.
 const nlohmann::json* workload_of(const nlohmann::json& manifests);

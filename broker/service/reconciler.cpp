@@ -42,22 +42,7 @@ constexpr std::string_view bindings_path = "/apis/work.karmada.io/v1alpha2/resou
 /// The ResourceBinding's own path (as binding_path() derives it from a job's manifests).
 std::string path_of_binding(const json& binding) {
     const auto& meta = jsa::child(binding, "metadata");
-    std::string path(bindings_path.substr(0, bindings_path.rfind('/')));
-    path += "/namespaces/";
-    path += jsa::text(meta, "namespace");
-    path += "/resourcebindings/";
-    path += jsa::text(meta, "name");
-    return path;
-}
-
-std::optional<form::job_type> job_type_of(std::string_view name) {
-    for (auto t : {form::job_type::job, form::job_type::pytorch, form::job_type::ray,
-                   form::job_type::volcano, form::job_type::notebook}) {
-        if (form::to_string(t) == name) {
-            return t;
-        }
-    }
-    return std::nullopt;
+    return resource_binding_path(jsa::text(meta, "namespace"), jsa::text(meta, "name"));
 }
 
 /// The placement's clusters as the planned per-cluster rows.
@@ -366,7 +351,7 @@ struct reconciler::state : std::enable_shared_from_this<reconciler::state> {
             for (auto& job : *jobs_found) {
                 // The store does not read the manifests back: the workload is named after
                 // the job, its kind follows from the job type.
-                const auto type = job_type_of(job.job_type);
+                const auto type = form::parse_job_type(job.job_type);
                 if (!type) {
                     continue;
                 }
@@ -428,7 +413,7 @@ struct reconciler::state : std::enable_shared_from_this<reconciler::state> {
 
     /// False when the derived status could not be recorded (the store refused or failed).
     asio::awaitable<bool> apply_binding(const store::job_record& job, const json& binding_doc) {
-        const auto type = job_type_of(job.job_type);
+        const auto type = form::parse_job_type(job.job_type);
         if (!type) {
             co_return true;
         }

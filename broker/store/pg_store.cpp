@@ -208,6 +208,31 @@ std::string nullable_text_array(const std::vector<std::optional<std::string>>& v
     return out;
 }
 
+/// The group's batch in `slot`, made on first use with `flush` registered to run it just
+/// before COMMIT.
+template <class Batch>
+Batch& group_batch(group_scope& scope, std::shared_ptr<Batch>& slot,
+                   void (*flush)(pqxx::transaction_base&, Batch&)) {
+    if (!slot) {
+        slot = std::make_shared<Batch>();
+        scope.before_commit.push_back(
+            [batch = slot, flush](pqxx::transaction_base& tx) { flush(tx, *batch); });
+    }
+    return *slot;
+}
+
+/// Hands each row of a batch statement to the item its first column names (1-based ordinal).
+/// An item left without a row is answered by its deferred operation as never run.
+template <class Item, class Answer>
+void answer_rows(const pqxx::result& rows, std::vector<Item>& items, Answer answer) {
+    for (const auto& row : rows) {
+        const auto n = row[0].as<std::size_t>();
+        if (n >= 1 && n <= items.size()) {
+            answer(items[n - 1], row);
+        }
+    }
+}
+
 /// A version-4 uuid from the system's random source, so that a job id costs no round trip.
 std::string random_uuid() {
     std::array<unsigned char, 16> b{};
@@ -442,12 +467,7 @@ void flush_records(pqxx::transaction_base& tx, record_batch& batch) {
         nullable_text_array(delays), nullable_text_array(keys), text_array(hashes),
         text_array(res_job), text_array(res_cluster), text_array(res_gpus), text_array(res_cpu),
         text_array(res_memory));
-    for (const auto& row : rows) {
-        const auto n = row[0].as<std::size_t>();
-        if (n == 0 || n > items.size()) {
-            continue;
-        }
-        auto& it = items[n - 1];
+    answer_rows(rows, items, [](record_batch::item& it, const pqxx::row& row) {
         // Built from what was written: decoding the documents back would cost more.
         job_record record;
         record.id = it.id;
@@ -466,7 +486,7 @@ void flush_records(pqxx::transaction_base& tx, record_batch& batch) {
         record.updated_at = to_time(row[2]);
         record.generation = row[3].as<std::int64_t>();
         it.done(submit_outcome{std::move(record), false});
-    }
+    });
 }
 
 }  // namespace
@@ -479,14 +499,9 @@ asio::awaitable<store_result<submit_outcome>> pg_store::reserve_and_record_job(n
         [job = std::move(job), place = std::move(place), view = reservation_view_](
             pqxx::transaction_base& tx, group_scope& scope,
             std::function<void(store_result<submit_outcome>)> done) {
-            if (!scope.records) {
-                scope.records = std::make_shared<record_batch>();
-                scope.before_commit.push_back([&scope](pqxx::transaction_base& t) {
-                    flush_records(t, *scope.records);
-                });
-            }
+            auto& records = group_batch(scope, scope.records, &flush_records);
             const auto sum_exactly = [&] {
-                flush_records(tx, *scope.records);  // the sum must see the group's own jobs
+                flush_records(tx, records);  // the sum must see the group's own jobs
                 scope.reserved = read_outstanding(tx);
                 scope.reserved_exact = true;
                 scope.reserved_summed_at = std::chrono::steady_clock::now();
@@ -559,7 +574,7 @@ asio::awaitable<store_result<submit_outcome>> pg_store::reserve_and_record_job(n
                 scope.reservation_epoch += static_cast<std::int64_t>(d.reservations.size());
             }
             // (The captured job is copied, not moved: a transient failure re-runs the group.)
-            scope.records->items.push_back({id, job, std::move(d), state, std::move(done)});
+            records.items.push_back({id, job, std::move(d), state, std::move(done)});
         });
 }
 
@@ -767,12 +782,7 @@ void flush_statuses(pqxx::transaction_base& tx, status_batch& batch) {
         nullable_text_array(messages), nullable_text_array(statuses),
         nullable_text_array(expected), text_array(allowed), text_array(releases),
         text_array(reasons));
-    for (const auto& row : rows) {
-        const auto n = row[0].as<std::size_t>();
-        if (n == 0 || n > items.size()) {
-            continue;
-        }
-        auto& it = items[n - 1];
+    answer_rows(rows, items, [](status_batch::item& it, const pqxx::row& row) {
         if (row[1].is_null()) {
             it.done(not_found(it.id));
         } else if (row[4].is_null()) {
@@ -780,7 +790,7 @@ void flush_statuses(pqxx::transaction_base& tx, status_batch& batch) {
         } else {
             it.done(decode_job(row.slice(4, row.size())));
         }
-    }
+    });
 }
 
 }  // namespace
@@ -797,13 +807,7 @@ asio::awaitable<store_result<job_record>> pg_store::update_status(std::string id
                 done(not_found(id));
                 return;
             }
-            if (!scope.statuses) {
-                scope.statuses = std::make_shared<status_batch>();
-                scope.before_commit.push_back([&scope](pqxx::transaction_base& t) {
-                    flush_statuses(t, *scope.statuses);
-                });
-            }
-            auto& batch = *scope.statuses;
+            auto& batch = group_batch(scope, scope.statuses, &flush_statuses);
             if (batch.ids.count(id) != 0) {
                 flush_statuses(tx, batch);
             }

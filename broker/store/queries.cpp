@@ -18,20 +18,12 @@ const query ping{"ping", "SELECT 1"};
 // milliseconds. The key is an arbitrary constant reserved for this purpose.
 const query reservation_lock{"reservation_lock", "SELECT pg_advisory_xact_lock(4707218830177001)"};
 
-const query new_uuid{"new_uuid", "SELECT gen_random_uuid()::text"};
-
 const query migration_lock{"migration_lock", "SELECT pg_advisory_lock(4707218830177002)"};
 const query migration_unlock{"migration_unlock", "SELECT pg_advisory_unlock(4707218830177002)"};
 const query migrations_applied{"migrations_applied",
                                "SELECT version FROM schema_migrations ORDER BY version"};
 const query migration_record{"migration_record",
                              "INSERT INTO schema_migrations (version, name) VALUES ($1, $2)"};
-
-const query insert_job{
-    "insert_job",
-    "INSERT INTO jobs (id, owner, name, namespace, job_type, form, manifests, placement, state, "
-    "message, priority) VALUES ($1::uuid, $2, $3, $4, $5, $6::jsonb, $7::jsonb, $8::jsonb, $9, "
-    "$10, $11) RETURNING " BROKER_JOB_COLUMNS};
 
 // New jobs with everything recorded alongside each, in one statement (one round trip for all
 // the new jobs of a commit group): $1..$15 are parallel arrays, one element per job (id, owner,
@@ -239,10 +231,6 @@ const query find_idempotency_key{
     "find_idempotency_key",
     "SELECT job_id::text, request_hash FROM idempotency_keys WHERE owner = $1 AND key = $2"};
 
-const query insert_idempotency_key{"insert_idempotency_key",
-                                   "INSERT INTO idempotency_keys (owner, key, job_id, request_hash)"
-                                   " VALUES ($1, $2, $3::uuid, $4)"};
-
 // Taken when free or expired, renewed by the holder; the epoch changes with the holder so that a
 // deposed leader's late writes can be recognised (fencing). Expiry uses the database's clock, the
 // one clock every broker shares.
@@ -270,8 +258,6 @@ const query release_lease{"release_lease",
 const std::vector<query>& pooled_queries() {
     static const std::vector<query> all{ping,
                                         reservation_lock,
-                                        new_uuid,
-                                        insert_job,
                                         record_new_jobs,
                                         get_job,
                                         get_job_for_update,
@@ -296,7 +282,6 @@ const std::vector<query>& pooled_queries() {
                                         complete_outbox,
                                         fail_outbox,
                                         find_idempotency_key,
-                                        insert_idempotency_key,
                                         acquire_lease,
                                         read_lease,
                                         release_lease};

@@ -22,7 +22,6 @@ struct query {
 // Connection and locking.
 extern const query ping;
 extern const query reservation_lock;
-extern const query new_uuid;
 
 // Migrations bookkeeping (the DDL itself lives in migrations.cpp).
 extern const query migration_lock;
@@ -31,7 +30,6 @@ extern const query migrations_applied;
 extern const query migration_record;
 
 // Jobs.
-extern const query insert_job;
 extern const query record_new_jobs;
 extern const query get_job;
 extern const query get_job_for_update;
@@ -64,7 +62,6 @@ extern const query fail_outbox;
 
 // Idempotency keys.
 extern const query find_idempotency_key;
-extern const query insert_idempotency_key;
 
 // Leader lease.
 extern const query acquire_lease;

@@ -372,15 +372,6 @@ std::optional<quantity> quantity_value(collector& c, const njson& obj, std::stri
     return *q;
 }
 
-std::optional<job_type> job_type_from(std::string_view s) {
-    if (s == "job") return job_type::job;
-    if (s == "pytorch") return job_type::pytorch;
-    if (s == "ray") return job_type::ray;
-    if (s == "volcano") return job_type::volcano;
-    if (s == "notebook") return job_type::notebook;
-    return std::nullopt;
-}
-
 std::optional<placement_strategy> strategy_from(std::string_view s) {
     if (s == "spread") return placement_strategy::spread;
     if (s == "pack") return placement_strategy::pack;
@@ -732,7 +723,7 @@ result<job_form> parse_job_form(const nlohmann::json& doc, const form_limits& li
     // jobType first: the name rules and the allowed strategies depend on it.
     bool type_known = true;
     if (auto t = optional_string(c, doc, "jobType", "jobType", limits.max_string_bytes)) {
-        if (auto jt = job_type_from(*t)) {
+        if (auto jt = parse_job_type(*t)) {
             f.type = *jt;
         } else {
             type_known = false;
@@ -1055,6 +1046,16 @@ nlohmann::json to_json(const job_form& f) {
         out["activeDeadlineSeconds"] = *f.active_deadline_seconds;
     }
     return out;
+}
+
+std::optional<job_type> parse_job_type(std::string_view s) {
+    for (auto t : {job_type::job, job_type::pytorch, job_type::ray, job_type::volcano,
+                   job_type::notebook}) {
+        if (to_string(t) == s) {
+            return t;
+        }
+    }
+    return std::nullopt;
 }
 
 }  // namespace propagation::form

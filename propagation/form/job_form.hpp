@@ -45,6 +45,8 @@ enum class placement_strategy { spread, pack, single, duplicate };
 
 std::string_view to_string(job_type t);
 std::string_view to_string(placement_strategy s);
+/// The job type spelled as to_string spells it ("pytorch"); nullopt for anything else.
+std::optional<job_type> parse_job_type(std::string_view s);
 
 struct placement_request {
     /// Absent: the job type's default (spread for `job`, single for every other type).
