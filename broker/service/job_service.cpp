@@ -194,15 +194,10 @@ proxy::net::awaitable<api_reply> job_service::submit(const auth::principal& who,
     }
     auto created = co_await create_job_objects(karmada_, record.manifests, record.id,
                                                options_.karmada_timeout);
-    if (created) {
-        store::status_update update;
-        update.state = store::job_state::running;
-        update.reason = "Propagated";
-        update.message = "created in Karmada; waiting for the member clusters";
-        if (auto updated = co_await store_.update_status(record.id, std::move(update))) {
-            adopt_status(record, std::move(*updated));
-        }
-    } else if (created.error().reason == name_conflict_reason) {
+    // Created: the job stays Submitting here. The status loop makes it Running (event
+    // Propagated) once Karmada has bound it, within the status update it writes for the binding
+    // anyway; a Running update of its own here cost the database more than recording the job.
+    if (!created && created.error().reason == name_conflict_reason) {
         // Retrying cannot help: the name belongs to another job's objects. Fail the job (its
         // reservations are released) and remove whatever of ours was created before the clash.
         store::status_update update;
@@ -215,7 +210,7 @@ proxy::net::awaitable<api_reply> job_service::submit(const auth::principal& who,
         }
         (void)co_await delete_job_objects(karmada_, record.manifests, record.id,
                                           options_.karmada_timeout);
-    } else {
+    } else if (!created) {
         // Recorded and reserved: the reconciler creates the objects once Karmada answers.
         const auto message = "Karmada objects not created yet (" + created.error().message +
                              "); retrying in the background";

@@ -360,11 +360,9 @@ struct reconciler::state : std::enable_shared_from_this<reconciler::state> {
                 if (found == by_path.end()) {
                     continue;  // a namesake of another kind
                 }
-                if (job.state == store::job_state::submitting) {
-                    // Its request has not recorded Running yet: look again next pass.
-                    if (++found->second->retries < binding_retry_passes) {
-                        retry.emplace(found->first, *found->second);
-                    }
+                if (job.state == store::job_state::submitting && found->second->deleted) {
+                    // Not bound (any more): a namesake's binding going away says nothing
+                    // about this job, whose objects are still being created.
                     continue;
                 }
                 work.emplace_back(std::move(job), *found->second);
@@ -447,9 +445,10 @@ struct reconciler::state : std::enable_shared_from_this<reconciler::state> {
         store::status_update update;
         if (new_state != job.state) {
             update.state = new_state;
-            update.reason = new_state == store::job_state::succeeded ? "Succeeded"
-                            : new_state == store::job_state::failed  ? "Failed"
-                                                                      : "StatusChanged";
+            update.reason = new_state == store::job_state::succeeded    ? "Succeeded"
+                            : new_state == store::job_state::failed       ? "Failed"
+                            : job.state == store::job_state::submitting ? "Propagated"
+                                                                          : "StatusChanged";
         }
         update.message = derived.message;
         update.cluster_status = std::move(clusters);

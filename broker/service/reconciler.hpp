@@ -11,9 +11,11 @@
 ///    own object is success).
 /// 2. queue: Queued jobs, in priority then submission order, are placed again against current
 ///    capacity minus reservations (same serialised transaction as a submission).
-/// 3. status: each Running job's ResourceBinding is read and its per-cluster state derived
-///    (propagation/status); transitions become events; a cluster's reservation is released
-///    once that cluster's own status accounts for the job's pods.
+/// 3. status: each Submitting or Running job's ResourceBinding is read and its per-cluster
+///    state derived (propagation/status); transitions become events; a Submitting job whose
+///    binding exists becomes Running (event Propagated: its objects exist, Karmada bound them);
+///    a cluster's reservation is released once that cluster's own status accounts for the
+///    job's pods.
 ///
 /// Thread safety: `start`, `stop` and `wake` may be called from any thread; the loop runs on its
 /// own strand.
