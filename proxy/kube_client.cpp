@@ -207,6 +207,7 @@ struct request_spec {
     std::string body;
     header_list headers;
     bool idempotent = true;
+    bool parse_body = true;  // call_options::parse_body
     int max_attempts = 1;
     clock_type::time_point deadline;
     const std::function<bool(std::string_view)>* on_data = nullptr;  // streaming when set
@@ -683,7 +684,7 @@ net::awaitable<performed> perform(state_ptr self, request_spec spec)
     }
 }
 
-kube_result<json_response> to_json_result(performed p)
+kube_result<json_response> to_json_result(performed p, bool parse_body)
 {
     if (p.error) {
         return std::move(*p.error);
@@ -695,7 +696,7 @@ kube_result<json_response> to_json_result(performed p)
     }
     json_response out;
     out.status = p.response.status;
-    if (!p.response.body.empty()) {
+    if (parse_body && !p.response.body.empty()) {
         out.body = nlohmann::json::parse(p.response.body, nullptr, /*allow_exceptions=*/false);
         if (out.body.is_discarded()) {
             auto e = transport_error(kube_errc::bad_response,
@@ -709,7 +710,8 @@ kube_result<json_response> to_json_result(performed p)
 
 net::awaitable<kube_result<json_response>> run_json(state_ptr self, request_spec spec)
 {
-    co_return to_json_result(co_await perform(std::move(self), std::move(spec)));
+    const bool parse_body = spec.parse_body;
+    co_return to_json_result(co_await perform(std::move(self), std::move(spec)), parse_body);
 }
 
 net::awaitable<kube_result<raw_response>> run_raw(state_ptr self, request_spec spec)
@@ -978,6 +980,7 @@ kube_result<request_spec> make_spec(const kube_client::state& s, http::verb meth
     spec.method = method;
     spec.target = s.url.prefix + path;
     spec.headers = options.headers;
+    spec.parse_body = options.parse_body;
     spec.max_attempts = std::max(1, options.max_attempts.value_or(s.options.retry.max_attempts));
     spec.deadline = clock_type::now() + options.timeout.value_or(s.options.default_timeout);
     spec.idempotent = method != http::verb::post && method != http::verb::patch &&
@@ -1089,7 +1092,7 @@ net::awaitable<kube_result<json_response>> kube_client::list(std::string path, l
 }
 
 net::awaitable<kube_result<json_response>> kube_client::create(std::string path,
-                                                               nlohmann::json object,
+                                                               const nlohmann::json& object,
                                                                call_options options)
 {
     return spawn_json(state_,
@@ -1098,7 +1101,7 @@ net::awaitable<kube_result<json_response>> kube_client::create(std::string path,
 }
 
 net::awaitable<kube_result<json_response>> kube_client::update(std::string path,
-                                                               nlohmann::json object,
+                                                               const nlohmann::json& object,
                                                                call_options options)
 {
     return spawn_json(state_,

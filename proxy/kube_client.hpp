@@ -75,6 +75,9 @@ struct call_options {
     std::optional<std::chrono::milliseconds> timeout;  ///< deadline from the call's start
     std::optional<int> max_attempts;                   ///< overrides the policy's attempts (≥ 1)
     header_list headers;  ///< extra request headers; they replace defaults of the same name
+    /// False: a 2xx answer's body is read but not parsed (`json_response::body` stays null), for
+    /// writes whose echoed object nobody reads. Error answers are always parsed.
+    bool parse_body = true;
 };
 
 /// Query parameters of a list call; empty/zero members are not sent.
@@ -169,10 +172,10 @@ public:
     net::awaitable<kube_result<json_response>> list(std::string path, list_options query,
                                                     call_options options = {});
     /// POST of `object` (not retried once sent).
-    net::awaitable<kube_result<json_response>> create(std::string path, nlohmann::json object,
+    net::awaitable<kube_result<json_response>> create(std::string path, const nlohmann::json& object,
                                                       call_options options = {});
     /// PUT of `object` (its metadata.resourceVersion makes it a compare-and-swap).
-    net::awaitable<kube_result<json_response>> update(std::string path, nlohmann::json object,
+    net::awaitable<kube_result<json_response>> update(std::string path, const nlohmann::json& object,
                                                       call_options options = {});
     /// PATCH with `application/merge-patch+json`.
     net::awaitable<kube_result<json_response>> merge_patch(std::string path, nlohmann::json patch,

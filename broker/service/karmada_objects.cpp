@@ -143,7 +143,9 @@ proxy::net::awaitable<proxy::kube_result<void>> create_job_objects(
                                              "cannot create " + describe(object) +
                                                  ": unknown kind or missing namespace");
         }
-        auto created = co_await karmada.create(*collection, object, with_timeout(deadline));
+        auto options = with_timeout(deadline);
+        options.parse_body = false;  // only success matters: the echoed object is not read
+        auto created = co_await karmada.create(*collection, object, std::move(options));
         if (created) {
             continue;
         }

@@ -129,6 +129,32 @@ TEST(kube_client, create_update_patch_delete_use_the_right_method_and_content_ty
     EXPECT_EQ(nlohmann::json::parse(r[3].body)["propagationPolicy"], "Background");
 }
 
+TEST(kube_client, parse_body_false_skips_a_success_body_but_still_reads_errors)
+{
+    // An answer that is not JSON would fail a parsed call: unparsed, it is only a success.
+    fake_reply not_json;
+    not_json.status = 201;
+    not_json.body = "{not json";
+    fake_apiserver server(scripted(
+        {not_json, not_json, fake_reply::status_error(409, "AlreadyExists", "exists")}));
+    net::io_context ioc;
+    auto client = make_client(ioc, server.url());
+    const nlohmann::json obj{{"metadata", {{"name", "a"}}}};
+    proxy::call_options unparsed;
+    unparsed.parse_body = false;
+    auto quiet = run_awaitable(ioc, client.create("/api/v1/namespaces/ml/configmaps", obj, unparsed));
+    ASSERT_TRUE(quiet);
+    EXPECT_EQ(quiet->status, 201u);
+    EXPECT_TRUE(quiet->body.is_null());
+    auto parsed = run_awaitable(ioc, client.create("/api/v1/namespaces/ml/configmaps", obj));
+    ASSERT_FALSE(parsed);
+    EXPECT_EQ(parsed.error().code, kube_errc::bad_response);
+    auto refused = run_awaitable(ioc, client.create("/api/v1/namespaces/ml/configmaps", obj, unparsed));
+    ASSERT_FALSE(refused);
+    EXPECT_EQ(refused.error().reason, "AlreadyExists");
+    EXPECT_TRUE(refused.error().conflict());
+}
+
 // --- retries ---------------------------------------------------------------------------------
 
 enum class verb { get, post, put };
