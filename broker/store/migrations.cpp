@@ -135,6 +135,25 @@ END $$;
 CREATE TRIGGER reservations_epoch AFTER INSERT ON reservations
     FOR EACH ROW EXECUTE FUNCTION count_reservation();
 )sql"},
+        // The same count, once per statement: a commit group inserts all of its reservations
+        // in one statement, and one row-level firing per reservation updated the epoch row once
+        // for each (a new row version every time, inside the group's serialised section).
+        {10, "reservation epoch counted per statement", R"sql(
+CREATE FUNCTION count_reservations() RETURNS trigger LANGUAGE plpgsql AS $$
+DECLARE
+    added bigint;
+BEGIN
+    SELECT count(*) INTO added FROM inserted;
+    IF added > 0 THEN
+        UPDATE reservation_epoch SET epoch = epoch + added;
+    END IF;
+    RETURN NULL;
+END $$;
+DROP TRIGGER reservations_epoch ON reservations;
+CREATE TRIGGER reservations_epoch AFTER INSERT ON reservations
+    REFERENCING NEW TABLE AS inserted FOR EACH STATEMENT EXECUTE FUNCTION count_reservations();
+DROP FUNCTION count_reservation();
+)sql"},
     };
     return list;
 }

@@ -337,6 +337,50 @@ std::vector<store_result<submit_outcome>> submit_in_one_group(
     return out;
 }
 
+TEST_F(pg_store_test, the_reservation_epoch_counts_every_reservation_of_a_batched_insert) {
+    auto s = std::make_unique<pg_store>(options(), std::chrono::hours(1));
+    const auto epoch = [&] {
+        pqxx::connection c(url_);
+        pqxx::read_transaction tx(c);
+        return tx.exec1("SELECT epoch FROM reservation_epoch")[0].as<std::int64_t>();
+    };
+    // Divided over two clusters: two reservations per job.
+    const placement_fn two_clusters = [](const std::string&, const reserved_map&) {
+        placement_decision d;
+        d.placed = true;
+        for (const char* cluster : {"epoch-a", "epoch-b"}) {
+            d.reservations[cluster] = resources{1, 1000, 0};
+        }
+        d.placement = {{"strategy", "divided"},
+                       {"clusters",
+                        {{{"name", "epoch-a"}, {"replicas", 1}, {"gpus", 1}},
+                         {{"name", "epoch-b"}, {"replicas", 1}, {"gpus", 1}}}}};
+        d.manifests = nlohmann::json::array();
+        d.message = "placed on epoch-a and epoch-b";
+        return d;
+    };
+    std::vector<std::pair<new_job, placement_fn>> jobs;
+    for (const char* name : {"epoch-1", "epoch-2", "epoch-3"}) {
+        jobs.emplace_back(make_job("epoch", name, "epoch"), two_clusters);
+    }
+    const auto before = epoch();
+    auto results = submit_in_one_group(*s, std::move(jobs));
+    for (const auto& r : results) {
+        ASSERT_TRUE(r) << r.error().message;
+        EXPECT_EQ(r->job.state, job_state::submitting);
+    }
+    // Six reservations in one statement, plus the holding job's one in the group before.
+    EXPECT_EQ(epoch(), before + 7);
+    // The store counted the same: its next placement goes on from the totals it remembers.
+    const auto sums = s->reservation_sums();
+    auto next = run_sync(s->reserve_and_record_job(make_job("epoch", "epoch-4", "epoch"),
+                                                   place_gpus({{"epoch-a", 10}}, 1)));
+    ASSERT_TRUE(next) << next.error().message;
+    EXPECT_EQ(next->job.state, job_state::submitting);
+    EXPECT_EQ(s->reservation_sums(), sums) << "the epoch was where this store expected it";
+    EXPECT_EQ(epoch(), before + 8);
+}
+
 TEST_F(pg_store_test, an_exact_sum_within_a_group_sees_the_jobs_the_group_placed_before) {
     auto s = std::make_unique<pg_store>(options(), std::chrono::hours(1));
     // One GPU of two reserved, then released: the remembered totals still count it.
