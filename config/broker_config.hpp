@@ -76,7 +76,7 @@ struct proxy_config {
 struct reconcile_config {
     milliseconds queue_interval{2000};   ///< how often Queued jobs are retried
     milliseconds outbox_interval{1000};  ///< how often pending Karmada operations are polled
-    milliseconds status_interval{2000};  ///< how often active jobs' status is refreshed
+    milliseconds status_interval{1000};  ///< how often active jobs' status is refreshed
     milliseconds backoff_initial{500};   ///< retry backoff of a failed Karmada operation
     milliseconds backoff_max{30'000};
     milliseconds lease_ttl{15'000};  ///< leader lease lifetime

@@ -36,7 +36,7 @@ struct reconciler_options {
     std::string instance_id;  ///< this process (lease holder name)
     std::chrono::milliseconds outbox_interval{1000};
     std::chrono::milliseconds queue_interval{2000};
-    std::chrono::milliseconds status_interval{2000};
+    std::chrono::milliseconds status_interval{1000};
     std::chrono::milliseconds backoff_initial{500};
     std::chrono::milliseconds backoff_max{30000};
     std::chrono::milliseconds lease_ttl{15000};
