@@ -44,6 +44,9 @@ wait_for_url() {
   done
   echo "$2 did not start:" >&2; cat "$1" >&2; return 1
 }
+job_states() {
+  psql "$db" -Atc "SELECT string_agg(state || '=' || n, ' ') FROM (SELECT state, count(*) n FROM jobs GROUP BY state) s"
+}
 rss_kib() { awk '/^VmRSS/ {print $2}' "/proc/$1/status"; }
 
 db=$("$root/scripts/pg.sh" up "$state/pg" --fsync on --port 55990)
@@ -83,14 +86,19 @@ echo "== POST /api/v1/jobs, $connections connections, ${duration} s (wrk)"
 wrk -t2 -c"$connections" -d"${duration}s" --timeout 10s -s "$root/bench/submit_wrk.lua" \
   "$url/api/v1/jobs" | grep -E '^(requests|latency_ms|non2xx)' | sed 's/^/  /'
 jobs=$(psql "$db" -Atc "SELECT count(*) FROM jobs")
-states=$(psql "$db" -Atc "SELECT string_agg(state || '=' || n, ' ') FROM (SELECT state, count(*) n FROM jobs GROUP BY state) s")
-echo "  jobs recorded: $jobs ($states)"
+echo "  jobs recorded: $jobs ($(job_states))"
 queued=$(psql "$db" -Atc "SELECT count(*) FROM jobs WHERE state = 'Queued'")
 if [ "$queued" -gt 0 ]; then
   echo "  warning: $queued jobs were queued (fedsim's GPUs ran out): the rate mixes in the cheaper queued path"
 fi
 curl -s "$url/metrics" | awk '/^broker_store_commit_groups_total/ {g=$2} /^broker_store_grouped_writes_total/ {w=$2}
   END {if (g > 0) printf "  group commit: %d writes in %d transactions (%.1f per commit)\n", w, g, w / g}'
+# The newest jobs become Running at the status loop's next pass (--status-interval, 1 s).
+for _ in $(seq 1 100); do
+  [ "$(psql "$db" -Atc "SELECT count(*) FROM jobs WHERE state = 'Submitting'")" = 0 ] && break
+  sleep 0.1
+done
+echo "  jobs after the next status pass: $(job_states)"
 echo "== broker RSS after the load: $(rss_kib $broker_pid) KiB"
 
 python3 - "$url" "$broker_pid" <<'EOF'
