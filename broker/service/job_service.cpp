@@ -194,10 +194,20 @@ proxy::net::awaitable<api_reply> job_service::submit(const auth::principal& who,
     }
     auto created = co_await create_job_objects(karmada_, record.manifests, record.id,
                                                options_.karmada_timeout);
-    // Created: the job stays Submitting here. The status loop makes it Running (event
-    // Propagated) once Karmada has bound it, within the status update it writes for the binding
-    // anyway; a Running update of its own here cost the database more than recording the job.
-    if (!created && created.error().reason == name_conflict_reason) {
+    if (created) {
+        // The job stays Submitting here: the status loop makes it Running (event Propagated)
+        // once Karmada has bound this template, within the status update it writes for the
+        // binding anyway (a Running update of its own here cost the database more than
+        // recording the job). Unrecorded (the database failed), the pending create is left to
+        // the reconciler, which repeats the idempotent creation.
+        auto recorded_uid = co_await store_.record_created(record.id, *created);
+        if (recorded_uid && *recorded_uid == store::job_state::cancelled) {
+            // Cancelled while its objects were being created: the cancel's delete may have run
+            // before they existed.
+            (void)co_await delete_job_objects(karmada_, record.manifests, record.id,
+                                              options_.karmada_timeout);
+        }
+    } else if (created.error().reason == name_conflict_reason) {
         // Retrying cannot help: the name belongs to another job's objects. Fail the job (its
         // reservations are released) and remove whatever of ours was created before the clash.
         store::status_update update;
@@ -210,8 +220,9 @@ proxy::net::awaitable<api_reply> job_service::submit(const auth::principal& who,
         }
         (void)co_await delete_job_objects(karmada_, record.manifests, record.id,
                                           options_.karmada_timeout);
-    } else if (!created) {
-        // Recorded and reserved: the reconciler creates the objects once Karmada answers.
+    } else {
+        // Recorded and reserved: the reconciler creates the objects once Karmada answers
+        // (those this request did create are found to exist).
         const auto message = "Karmada objects not created yet (" + created.error().message +
                              "); retrying in the background";
         (void)co_await store_.append_event(record.id, "KarmadaUnavailable", message);

@@ -128,7 +128,7 @@ std::string binding_path(const json& manifests) {
                         text_at(*workload, {"metadata", "name"}), text_at(*workload, {"kind"}));
 }
 
-proxy::net::awaitable<proxy::kube_result<void>> create_job_objects(
+proxy::net::awaitable<proxy::kube_result<std::string>> create_job_objects(
     proxy::kube_client& karmada, const json& manifests, std::string_view job_id,
     std::chrono::milliseconds timeout) {
     const auto deadline = std::chrono::steady_clock::now() + timeout;
@@ -136,6 +136,8 @@ proxy::net::awaitable<proxy::kube_result<void>> create_job_objects(
         co_return proxy::transport_error(proxy::kube_errc::invalid_argument,
                                          "the job has no rendered manifests");
     }
+    const json* workload = workload_of(manifests);
+    std::string template_uid;
     for (const auto& object : manifests) {
         auto collection = collection_path(object);
         if (!collection) {
@@ -143,10 +145,15 @@ proxy::net::awaitable<proxy::kube_result<void>> create_job_objects(
                                              "cannot create " + describe(object) +
                                                  ": unknown kind or missing namespace");
         }
+        const bool is_template = &object == workload;
         auto options = with_timeout(deadline);
-        options.parse_body = false;  // only success matters: the echoed object is not read
+        // Only success matters, except for the template, whose echo carries its uid.
+        options.parse_body = is_template;
         auto created = co_await karmada.create(*collection, object, std::move(options));
         if (created) {
+            if (is_template) {
+                template_uid = text_at(created->body, {"metadata", "uid"});
+            }
             continue;
         }
         if (!created.error().conflict() || created.error().reason != "AlreadyExists") {
@@ -166,8 +173,11 @@ proxy::net::awaitable<proxy::kube_result<void>> create_job_objects(
             e.message = describe(object) + " already exists and belongs to another job";
             co_return e;
         }
+        if (is_template) {
+            template_uid = text_at(existing->body, {"metadata", "uid"});
+        }
     }
-    co_return proxy::kube_result<void>{};
+    co_return template_uid;
 }
 
 proxy::net::awaitable<proxy::kube_result<void>> delete_job_objects(

@@ -47,7 +47,9 @@ std::string resource_binding_path(std::string_view namespace_, std::string_view 
 /// The workload object (the first object whose kind carries replicas) of a job's manifests.
 const nlohmann::json* workload_of(const nlohmann::json& manifests);
 
-proxy::net::awaitable<proxy::kube_result<void>> create_job_objects(
+/// Creates every object of the job; returns the uid of its workload template (empty when the
+/// manifests hold no workload).
+proxy::net::awaitable<proxy::kube_result<std::string>> create_job_objects(
     proxy::kube_client& karmada, const nlohmann::json& manifests, std::string_view job_id,
     std::chrono::milliseconds timeout);
 

@@ -34,7 +34,7 @@ constexpr std::int32_t queue_batch = 100;
 // Jobs looked up per query, and status updates in flight at once (they group-commit).
 constexpr std::size_t status_lookup_batch = 500;
 constexpr std::size_t status_updates_in_flight = 64;
-// A binding seen while its job is still Submitting is retried for this many passes.
+// A binding whose derived status could not be recorded is looked at again for this many passes.
 constexpr int binding_retry_passes = 30;
 
 constexpr std::string_view bindings_path = "/apis/work.karmada.io/v1alpha2/resourcebindings";
@@ -185,21 +185,24 @@ struct reconciler::state : std::enable_shared_from_this<reconciler::state> {
                 count("broker_reconciler_errors_total", "get_job");
                 continue;
             }
-            proxy::kube_result<void> done;
+            std::optional<proxy::kube_error> failure;
             if (entry.op == store::outbox_op::create) {
-                if (job->state != store::job_state::submitting) {
-                    // Created already (by the submitting request), or cancelled meanwhile.
+                if (job->state != store::job_state::submitting &&
+                    job->state != store::job_state::running) {
+                    // Cancelled (a cancel drops the pending create too) or ended meanwhile.
                     (void)co_await store.complete_outbox(entry.id, entry.attempts);
                     continue;
                 }
-                done = co_await create_job_objects(karmada, job->manifests, job->id,
-                                                   options.karmada_timeout);
-                if (!done && done.error().reason == name_conflict_reason) {
+                // Even for a Running job: its request may have created the objects while this
+                // entry was claimed; repeating the creation finds them and closes the entry.
+                auto created = co_await create_job_objects(karmada, job->manifests, job->id,
+                                                           options.karmada_timeout);
+                if (!created && created.error().reason == name_conflict_reason) {
                     // Permanent: fail the job, remove what of ours exists, drop the entry.
                     store::status_update update;
                     update.state = store::job_state::failed;
                     update.reason = std::string(name_conflict_reason);
-                    update.message = done.error().message +
+                    update.message = created.error().message +
                                      "; delete that job or choose another name, then submit again";
                     (void)co_await store.update_status(job->id, std::move(update));
                     (void)co_await delete_job_objects(karmada, job->manifests, job->id,
@@ -208,35 +211,38 @@ struct reconciler::state : std::enable_shared_from_this<reconciler::state> {
                     count("broker_karmada_errors_total", "name_conflict");
                     continue;
                 }
-                if (done) {
-                    store::status_update update;
-                    update.state = store::job_state::running;
-                    update.reason = "Propagated";
-                    update.message = "created in Karmada; waiting for the member clusters";
-                    (void)co_await store.update_status(job->id, std::move(update));
+                if (created) {
+                    // The status loop makes the job Running once it sees this template bound.
+                    // Unrecorded, the claim runs out and the creation is repeated.
+                    (void)co_await store.record_created(
+                        job->id, *created, store::store::outbox_claim{entry.id, entry.attempts});
+                    count("broker_karmada_operations_total", store::to_string(entry.op));
+                    continue;
                 }
+                failure = created.error();
             } else {
-                done = co_await delete_job_objects(karmada, job->manifests, job->id,
-                                                   options.karmada_timeout);
-            }
-            if (done) {
-                count("broker_karmada_operations_total", store::to_string(entry.op));
-                (void)co_await store.complete_outbox(entry.id, entry.attempts);
-                continue;
+                auto removed = co_await delete_job_objects(karmada, job->manifests, job->id,
+                                                           options.karmada_timeout);
+                if (removed) {
+                    count("broker_karmada_operations_total", store::to_string(entry.op));
+                    (void)co_await store.complete_outbox(entry.id, entry.attempts);
+                    continue;
+                }
+                failure = removed.error();
             }
             count("broker_karmada_errors_total", store::to_string(entry.op));
             const auto delay = retry_delay(entry.attempts, options.backoff_initial,
                                            options.backoff_max);
             spdlog::warn("reconciler: {} of job {} failed (attempt {}), retrying in {} ms: {}",
                          store::to_string(entry.op), entry.job_id, entry.attempts, delay.count(),
-                         done.error().message);
+                         failure->message);
             if (entry.attempts == 1) {
                 (void)co_await store.append_event(
                     entry.job_id, "KarmadaUnavailable",
                     std::string(store::to_string(entry.op)) + " in Karmada failed: " +
-                        done.error().message + "; retrying with backoff");
+                        failure->message + "; retrying with backoff");
             }
-            (void)co_await store.fail_outbox(entry.id, entry.attempts, done.error().message, delay);
+            (void)co_await store.fail_outbox(entry.id, entry.attempts, failure->message, delay);
         }
     }
 
@@ -329,6 +335,7 @@ struct reconciler::state : std::enable_shared_from_this<reconciler::state> {
         }
         std::vector<std::pair<store::job_record, changed_binding>> work;
         std::map<std::string, changed_binding> retry;
+        std::map<std::string, changed_binding> waiting;
         auto it = batch.begin();
         while (it != batch.end() && !stopping) {
             std::vector<store::workload_name> names;
@@ -365,13 +372,34 @@ struct reconciler::state : std::enable_shared_from_this<reconciler::state> {
                     // about this job, whose objects are still being created.
                     continue;
                 }
+                const auto& resource =
+                    jsa::child(jsa::child(*found->second->object, "spec"), "resource");
+                const auto bound_uid = jsa::text(resource, "uid");
+                if (!job.template_uid.empty()) {
+                    if (!bound_uid.empty() && bound_uid != job.template_uid) {
+                        // A namesake's binding (an earlier job, or someone else's object, of
+                        // the same name).
+                        count("broker_status_bindings_ignored_total", "other_template");
+                        continue;
+                    }
+                } else if (job.state == store::job_state::submitting) {
+                    // Objects still being created, or their creation not recorded yet: whose
+                    // binding this is, is known once the template's uid is. Looked at again
+                    // each pass until then (the job leaves Submitting only through it, or
+                    // by failing or being cancelled, which ends the lookups).
+                    waiting.emplace(path_of_binding(*found->second->object), *found->second);
+                    count("broker_status_bindings_waiting_total", "creation_unrecorded");
+                    continue;
+                }
                 work.emplace_back(std::move(job), *found->second);
             }
         }
-        if (!retry.empty()) {
+        if (!retry.empty() || !waiting.empty()) {
             std::lock_guard lock(changed_mu);
-            for (auto& [path, c] : retry) {
-                changed.emplace(path, std::move(c));  // a newer change wins
+            for (auto* again : {&retry, &waiting}) {
+                for (auto& [path, c] : *again) {
+                    changed.emplace(path, std::move(c));  // a newer change wins
+                }
             }
         }
         // Updates group-commit in the store: keep many in flight instead of one at a time.

@@ -5,17 +5,18 @@
 ///
 /// Each pass, as leader:
 /// 1. outbox: claim due entries; `create` makes the job's Karmada objects (idempotently) and
-///    moves it Submitting → Running; `delete` removes them. A failure is retried with
+///    records its workload template's uid; `delete` removes them. A failure is retried with
 ///    exponential backoff, so a job recorded during a Karmada outage is created once it
 ///    returns — never lost, never created twice (names are deterministic, AlreadyExists of our
 ///    own object is success).
 /// 2. queue: Queued jobs, in priority then submission order, are placed again against current
 ///    capacity minus reservations (same serialised transaction as a submission).
 /// 3. status: each Submitting or Running job's ResourceBinding is read and its per-cluster
-///    state derived (propagation/status); transitions become events; a Submitting job whose
-///    binding exists becomes Running (event Propagated: its objects exist, Karmada bound them);
-///    a cluster's reservation is released once that cluster's own status accounts for the
-///    job's pods.
+///    state derived (propagation/status); transitions become events. A binding counts only
+///    when it binds the job's recorded template uid (a namesake's binding names the same
+///    workload), so a Submitting job becomes Running (event Propagated) once all of its objects
+///    were created (whoever created them recorded the uid) and Karmada bound them. A cluster's
+///    reservation is released once that cluster's own status accounts for the job's pods.
 ///
 /// Thread safety: `start`, `stop` and `wake` may be called from any thread; the loop runs on its
 /// own strand.

@@ -45,6 +45,7 @@ namespace broker::store {
 /// (defined by pg_store).
 struct status_batch;
 struct record_batch;
+struct created_batch;
 
 /// What the operations of one group share besides the transaction.
 struct group_scope {
@@ -63,9 +64,10 @@ struct group_scope {
     /// Run in order just before COMMIT: the statements deferred operations put off (each may
     /// throw, which fails the group like any statement).
     std::vector<std::function<void(pqxx::transaction_base&)>> before_commit;
-    /// The status updates and the new jobs put off so far (see pg_store).
+    /// The status updates, new jobs and finished creations put off so far (see pg_store).
     std::shared_ptr<status_batch> statuses;
     std::shared_ptr<record_batch> records;
+    std::shared_ptr<created_batch> created;
 };
 
 class commit_group {

@@ -64,6 +64,9 @@ struct job_record {
     time_point updated_at{};
     /// Increases by one on every update; optimistic updates name the generation they read.
     std::int64_t generation = 1;
+    /// The uid Karmada gave the workload template, recorded once all of the job's objects were
+    /// created (empty before). Read by find_active_jobs only.
+    std::string template_uid;
 };
 
 /// One lifecycle event. Transitions have `from_state`/`to_state`; other events (e.g. "Created in

@@ -154,6 +154,13 @@ CREATE TRIGGER reservations_epoch AFTER INSERT ON reservations
     REFERENCING NEW TABLE AS inserted FOR EACH STATEMENT EXECUTE FUNCTION count_reservations();
 DROP FUNCTION count_reservation();
 )sql"},
+        // The uid Karmada gave the job's workload template, written by whoever finished
+        // creating all of the job's objects: a ResourceBinding is the job's only when it binds
+        // that uid (a namesake's binding names the same workload), and a job without it has
+        // objects still to create. Not indexed, so writing it stays an in-page update.
+        {11, "workload template uid", R"sql(
+ALTER TABLE jobs ADD COLUMN template_uid text;
+)sql"},
     };
     return list;
 }

@@ -702,6 +702,7 @@ asio::awaitable<store_result<std::vector<job_record>>> pg_store::find_active_job
             for (const auto& r : tx.exec_prepared(name_of(q::find_active_jobs),
                                                   text_array(namespaces), text_array(workloads))) {
                 out.push_back(decode_job(r));
+                out.back().template_uid = r[16].as<std::string>();
             }
             tx.commit();
             return out;
@@ -813,6 +814,72 @@ asio::awaitable<store_result<job_record>> pg_store::update_status(std::string id
             }
             batch.ids.insert(id);
             batch.items.push_back({id, update, std::move(done)});  // copied: a re-run needs it
+        });
+}
+
+/// The finished creations a commit group has put off, to run as one statement before COMMIT.
+struct created_batch {
+    struct item {
+        std::string id;
+        std::string template_uid;
+        std::optional<store::outbox_claim> claim;
+        std::function<void(store_result<job_state>)> done;
+    };
+    std::vector<item> items;
+    std::set<std::string> ids;
+};
+
+namespace {
+
+void flush_created(pqxx::transaction_base& tx, created_batch& batch) {
+    if (batch.items.empty()) {
+        return;
+    }
+    std::vector<std::string> ids, uids;
+    std::vector<std::optional<std::string>> entries, attempts;
+    for (const auto& it : batch.items) {
+        ids.push_back(it.id);
+        uids.push_back(it.template_uid);
+        entries.push_back(it.claim ? std::optional(std::to_string(it.claim->entry_id))
+                                   : std::nullopt);
+        attempts.push_back(it.claim ? std::optional(std::to_string(it.claim->attempts))
+                                    : std::nullopt);
+    }
+    auto items = std::move(batch.items);
+    batch.items.clear();
+    batch.ids.clear();
+    const auto rows =
+        tx.exec_prepared(name_of(q::record_created), text_array(ids), text_array(uids),
+                         nullable_text_array(entries), nullable_text_array(attempts));
+    answer_rows(rows, items, [](created_batch::item& it, const pqxx::row& row) {
+        if (row[1].is_null()) {
+            it.done(not_found(it.id));
+        } else {
+            it.done(to_state(row[1]));
+        }
+    });
+}
+
+}  // namespace
+
+asio::awaitable<store_result<job_state>> pg_store::record_created(
+    std::string job_id, std::string template_uid, std::optional<outbox_claim> claim) {
+    // One write per job on the submission path: put off like the status updates, so that a
+    // group's creations share one statement as well as the COMMIT.
+    return group_->run_deferred<job_state>(
+        [id = std::move(job_id), uid = std::move(template_uid), claim](
+            pqxx::transaction_base& tx, group_scope& scope,
+            std::function<void(store_result<job_state>)> done) {
+            if (!is_uuid(id)) {
+                done(not_found(id));
+                return;
+            }
+            auto& batch = group_batch(scope, scope.created, &flush_created);
+            if (batch.ids.count(id) != 0) {
+                flush_created(tx, batch);  // one row per job and statement
+            }
+            batch.ids.insert(id);
+            batch.items.push_back({id, uid, claim, std::move(done)});
         });
 }
 

@@ -63,6 +63,9 @@ public:
     asio::awaitable<store_result<reserved_map>> outstanding_reservations() override;
     asio::awaitable<store_result<std::vector<outbox_entry>>> claim_outbox(
         std::string worker, std::int32_t limit, std::chrono::milliseconds lease) override;
+    asio::awaitable<store_result<job_state>> record_created(
+        std::string job_id, std::string template_uid,
+        std::optional<outbox_claim> claim = std::nullopt) override;
     asio::awaitable<store_result<void>> make_create_due(std::string job_id) override;
     asio::awaitable<store_result<void>> complete_outbox(std::int64_t entry_id,
                                                         std::int32_t attempts) override;

@@ -82,7 +82,7 @@ const query find_active_jobs{
     "find_active_jobs",
     "SELECT id::text, owner, name, namespace, job_type, 'null', 'null',"
     " coalesce(placement::text, 'null'), state, message, priority, cluster_status::text,"
-    " epoch_us(created_at), epoch_us(updated_at), generation, seq"
+    " epoch_us(created_at), epoch_us(updated_at), generation, seq, coalesce(template_uid, '')"
     " FROM jobs WHERE state IN ('Submitting', 'Running') AND (namespace, name) IN"
     " (SELECT * FROM unnest($1::text[], $2::text[])) ORDER BY seq"};
 
@@ -93,11 +93,10 @@ const query find_active_jobs{
 // reservations end, both comma-separated (names never contain commas); the event reason. The
 // rows are locked in id order (no deadlock between batches), checked, updated; only for those
 // updated: a transition is an event, the reservations of the named clusters end (all of the
-// job's on entering a terminal state), Submitting -> Running closes the pending create unless a
-// worker is executing it. Pending creates and outstanding reservations are found through an array
-// of the updated jobs' ids, not by a join: with young statistics that counted one pending create,
-// the planner made the join scan every pending create once per updated job (87 ms for 64 updates
-// against 2,240 pending creates, seen with auto_explain). One row per update, in order: its
+// job's on entering a terminal state). Outstanding reservations are found through an array of
+// the updated jobs' ids, not by a join: with young statistics, the planner made such a join scan
+// every candidate row once per updated job (87 ms for 64 updates against 2,240 pending creates,
+// seen with auto_explain). One row per update, in order: its
 // ordinal, the row as it was (null: no such job), then the updated job without its documents
 // (null: refused).
 const query apply_job_statuses{
@@ -125,11 +124,7 @@ const query apply_job_statuses{
     " WHERE reservations.job_id = ANY (ARRAY(SELECT u.uid FROM upd u))"
     " AND reservations.released_at IS NULL AND EXISTS (SELECT 1 FROM upd u"
     " WHERE u.uid = reservations.job_id AND (reservations.cluster = ANY(string_to_array(u.rel, ','))"
-    " OR (u.state <> u.from_state AND u.state IN ('Succeeded', 'Failed', 'Cancelled'))))),"
-    " o AS (UPDATE outbox SET done_at = clock_timestamp()"
-    " WHERE outbox.job_id = ANY (ARRAY(SELECT u.uid FROM upd u"
-    " WHERE u.from_state = 'Submitting' AND u.state = 'Running'))"
-    " AND outbox.op = 'create' AND outbox.done_at IS NULL AND outbox.claimed_by = '')"
+    " OR (u.state <> u.from_state AND u.state IN ('Succeeded', 'Failed', 'Cancelled')))))"
     " SELECT i.n, c.state, c.message, c.generation, u.id, u.owner, u.name, u.namespace,"
     " u.job_type, 'null', 'null', 'null', u.state, u.message, u.priority, u.cluster_status,"
     " u.created, u.updated, u.generation, u.seq"
@@ -198,6 +193,24 @@ const query insert_create_outbox{
     "INSERT INTO outbox (job_id, op, next_attempt_at)"
     " VALUES ($1::uuid, 'create', clock_timestamp() + make_interval(secs => $2::double precision"
     " / 1000)) ON CONFLICT (job_id, op) WHERE done_at IS NULL DO NOTHING"};
+
+// All of a job's objects exist (one statement for a commit group's jobs): records the workload
+// template's uid and closes the job's pending create, the given claim ($3, $4: entry id and
+// attempts) or, without one, the create no worker is executing (a worker that claimed it
+// completes it itself). Pending creates are found through an array of the ids (see
+// apply_job_statuses). One row per item, in order: its ordinal, then the job's state (null: no
+// such job).
+const query record_created{
+    "record_created",
+    "WITH i AS (SELECT * FROM unnest($1::uuid[], $2::text[], $3::bigint[], $4::int[])"
+    " WITH ORDINALITY AS t(id, uid, entry, attempts, n)),"
+    " j AS (UPDATE jobs SET template_uid = i.uid FROM i WHERE jobs.id = i.id"
+    " RETURNING jobs.id, jobs.state),"
+    " o AS (UPDATE outbox SET done_at = clock_timestamp() FROM i"
+    " WHERE outbox.job_id = ANY (ARRAY(SELECT id FROM i)) AND outbox.job_id = i.id"
+    " AND outbox.op = 'create' AND outbox.done_at IS NULL AND CASE WHEN i.entry IS NULL"
+    " THEN outbox.claimed_by = '' ELSE outbox.id = i.entry AND outbox.attempts = i.attempts END)"
+    " SELECT i.n, j.state FROM i LEFT JOIN j ON j.id = i.id ORDER BY i.n"};
 
 const query make_create_due{
     "make_create_due",
@@ -282,6 +295,7 @@ const std::vector<query>& pooled_queries() {
                                         list_reservations,
                                         insert_outbox,
                                         insert_create_outbox,
+                                        record_created,
                                         make_create_due,
                                         drop_pending_creates,
                                         claim_outbox,

@@ -54,6 +54,7 @@ extern const query list_reservations;
 // Outbox.
 extern const query insert_outbox;
 extern const query insert_create_outbox;
+extern const query record_created;
 extern const query make_create_due;
 extern const query drop_pending_creates;
 extern const query claim_outbox;

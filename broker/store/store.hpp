@@ -181,6 +181,20 @@ public:
     virtual asio::awaitable<store_result<std::vector<outbox_entry>>> claim_outbox(
         std::string worker, std::int32_t limit, std::chrono::milliseconds lease) = 0;
 
+    /// A claimed outbox entry, as claim_outbox returned it.
+    struct outbox_claim {
+        std::int64_t entry_id = 0;
+        std::int32_t attempts = 0;
+    };
+
+    /// All of the job's Karmada objects exist: records the workload template's uid and closes
+    /// the job's pending `create` — `claim` when given (nothing if that claim is stale), else
+    /// the one no worker is executing. Returns the job's state (a job cancelled meanwhile is
+    /// the caller's to clean up); `not_found` for no such job.
+    virtual asio::awaitable<store_result<job_state>> record_created(
+        std::string job_id, std::string template_uid,
+        std::optional<outbox_claim> claim = std::nullopt) = 0;
+
     /// Makes the job's pending `create` due now (its submitting request gave up on it).
     virtual asio::awaitable<store_result<void>> make_create_due(std::string job_id) = 0;
 

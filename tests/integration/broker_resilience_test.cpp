@@ -3,6 +3,7 @@
 // restart under load, and leader takeover between two brokers.
 #include "tests/integration/broker_test_support.hpp"
 
+#include <algorithm>
 #include <atomic>
 #include <cstdlib>
 #include <iostream>
@@ -199,6 +200,130 @@ TEST(broker_resilience, sigkill_while_creating_in_karmada_rolls_forward_without_
     EXPECT_EQ(fed.karmada_objects(broker_test::pytorchjobs, id), 1u);
     EXPECT_EQ(fed.karmada_objects(broker_test::policies, id), 1u);
     EXPECT_EQ(all_jobs(again->port(), alice).size(), 1u);
+}
+
+constexpr const char* waiting_bindings =
+    "broker_status_bindings_waiting_total{kind=\"creation_unrecorded\"}";
+
+/// The reasons of a job's events, in order.
+std::vector<std::string> event_reasons(std::uint16_t port, const std::string& token,
+                                       const std::string& id)
+{
+    std::vector<std::string> out;
+    const auto events = call(port, "GET", "/api/v1/jobs/" + id + "/events", token);
+    EXPECT_EQ(events.status, 200u) << events.body;
+    for (const auto& e : events.doc["items"]) {
+        out.push_back(e.value("reason", std::string()));
+    }
+    return out;
+}
+
+TEST(broker_resilience, a_partly_created_job_stays_submitting_until_every_object_exists)
+{
+    // A notebook is a PropagationPolicy, a Deployment (the template Karmada binds), a Service
+    // and an Ingress, created in that order. Karmada becomes unavailable once the Deployment
+    // exists: its binding appears while the Service and the Ingress are still missing, and the
+    // submitting request gives up on them.
+    BROKER_FEDERATION_OR_SKIP(fed, {"--demo"});
+    auto* b = fed.start_broker();
+    ASSERT_TRUE(b);
+    const auto alice = fed.token("alice");
+    const auto before = fed.fedsim_counter("requests.verb.create");
+    const auto waits_before = broker_test::broker_metric(b->port(), waiting_bindings);
+    ASSERT_EQ(fed.controlplane_fault({{"latencyMs", 700}}), 200u);
+    broker_test::api_reply submitted;
+    std::thread submitter([&] {
+        submitted = call(b->port(), "POST", "/api/v1/jobs", alice,
+                         job_form("half-made", 1, 1, "notebook"));
+    });
+    // Creates are counted once served: two served means the Service's is waiting out its delay.
+    const bool two_created =
+        wait_until([&] { return fed.fedsim_counter("requests.verb.create") >= before + 2; });
+    const auto outage = fed.controlplane_fault({{"unavailable", true}});
+    submitter.join();
+    ASSERT_TRUE(two_created);
+    ASSERT_EQ(outage, 200u);
+    ASSERT_EQ(submitted.status, 201u) << submitted.body;
+    EXPECT_EQ(submitted.doc["state"], "Submitting") << submitted.body;
+    const auto id = submitted.doc["id"].get<std::string>();
+
+    // The status loop has seen the Deployment's binding and holds it back.
+    EXPECT_TRUE(wait_until([&] {
+        return broker_test::broker_metric(b->port(), waiting_bindings) > waits_before;
+    })) << call(b->port(), "GET", "/metrics").body;
+    EXPECT_EQ(broker_test::job_state(b->port(), alice, id), "Submitting");
+
+    ASSERT_EQ(fed.controlplane_fault(nullptr), 200u);
+    EXPECT_TRUE(wait_until([&] { return broker_test::job_state(b->port(), alice, id) == "Running"; }))
+        << broker_test::job_state(b->port(), alice, id);
+    for (const char* collection : {"/apis/apps/v1/namespaces/default/deployments",
+                                   "/api/v1/namespaces/default/services",
+                                   "/apis/networking.k8s.io/v1/namespaces/default/ingresses",
+                                   broker_test::policies}) {
+        EXPECT_EQ(fed.karmada_objects(collection, id), 1u) << collection;
+    }
+    const auto reasons = event_reasons(b->port(), alice, id);
+    EXPECT_EQ(std::count(reasons.begin(), reasons.end(), "Propagated"), 1) << json(reasons).dump();
+    EXPECT_NE(std::find(reasons.begin(), reasons.end(), "KarmadaUnavailable"), reasons.end())
+        << json(reasons).dump();
+}
+
+TEST(broker_resilience, a_namesakes_binding_never_moves_a_job)
+{
+    // Someone else's Job "twin", propagated by their own policy: its ResourceBinding names the
+    // same workload as the broker's job "twin" will.
+    BROKER_FEDERATION_OR_SKIP(fed, {"--demo"});
+    auto* b = fed.start_broker();
+    ASSERT_TRUE(b);
+    const auto alice = fed.token("alice");
+    fedsim_test::create_job(fed.fedsim_port(), "twin", "others", json::array({"cluster-1"}));
+    const std::string binding = "/apis/work.karmada.io/v1alpha2/namespaces/default/"
+                                "resourcebindings/twin-job";
+    ASSERT_TRUE(wait_until([&] { return call(fed.fedsim_port(), "GET", binding).status == 200; }));
+    const auto waits_before = broker_test::broker_metric(b->port(), waiting_bindings);
+
+    // Slow Karmada calls keep the job Submitting while the other Job (and so its binding)
+    // changes; the job's own creation then finds the name taken.
+    ASSERT_EQ(fed.controlplane_fault({{"latencyMs", 1500}}), 200u);
+    broker_test::api_reply submitted;
+    std::thread submitter([&] {
+        submitted = call(b->port(), "POST", "/api/v1/jobs", alice, job_form("twin", 1, 1, "job"));
+    });
+    std::string id;
+    const bool recorded = wait_until([&] {
+        auto jobs = all_jobs(b->port(), alice);
+        if (jobs.size() == 1) {
+            id = jobs[0]["id"];
+        }
+        return !id.empty();
+    });
+    // Parallelism 0: the binding's replicas change with it.
+    const auto scaled =
+        call(fed.fedsim_port(), "PATCH", "/apis/batch/v1/namespaces/default/jobs/twin", {},
+             R"({"spec":{"parallelism":0}})", {{"Content-Type", "application/merge-patch+json"}});
+    const bool held_back = wait_until([&] {
+        return broker_test::broker_metric(b->port(), waiting_bindings) > waits_before;
+    });
+    const auto state_meanwhile = broker_test::job_state(b->port(), alice, id);
+    submitter.join();
+    ASSERT_TRUE(recorded);
+    EXPECT_EQ(scaled.status, 200u) << scaled.body;
+    EXPECT_TRUE(held_back) << call(b->port(), "GET", "/metrics").body;
+    EXPECT_EQ(state_meanwhile, "Submitting");
+    ASSERT_EQ(submitted.status, 201u) << submitted.body;
+    ASSERT_EQ(fed.controlplane_fault(nullptr), 200u);
+
+    EXPECT_TRUE(wait_until([&] { return broker_test::job_state(b->port(), alice, id) == "Failed"; }));
+    auto job = call(b->port(), "GET", "/api/v1/jobs/" + id, alice);
+    EXPECT_NE(job.doc.value("message", std::string()).find("belongs to another job"),
+              std::string::npos)
+        << job.body;
+    const auto reasons = event_reasons(b->port(), alice, id);
+    EXPECT_EQ(std::count(reasons.begin(), reasons.end(), "Propagated"), 0) << json(reasons).dump();
+    EXPECT_EQ(std::count(reasons.begin(), reasons.end(), "Succeeded"), 0) << json(reasons).dump();
+    // The other Job is left alone.
+    EXPECT_EQ(call(fed.fedsim_port(), "GET", "/apis/batch/v1/namespaces/default/jobs/twin").status,
+              200u);
 }
 
 TEST(broker_resilience, postgres_restart_under_load_gives_503s_then_recovers_with_whole_jobs)

@@ -251,6 +251,14 @@ public:
         return r.doc["items"].size();
     }
 
+    /// A request counter of fedsim's /fedsim/v1/stats ("requests.verb.create"); 0 when absent.
+    std::uint64_t fedsim_counter(const std::string& name) const
+    {
+        auto r = call(fedsim->port(), "GET", "/fedsim/v1/stats");
+        const auto& counters = r.doc.is_object() ? r.doc.value("counters", json::object()) : json();
+        return counters.is_object() ? counters.value(name, std::uint64_t{0}) : 0;
+    }
+
     /// Sets (or with an empty body clears) a control-plane fault.
     unsigned controlplane_fault(const json& fault) const
     {
@@ -276,6 +284,22 @@ inline std::string job_state(std::uint16_t port, const std::string& token, const
 {
     auto r = call(port, "GET", "/api/v1/jobs/" + id, token);
     return r.status == 200 ? r.doc.value("state", std::string()) : std::string();
+}
+
+/// The value of one series of the broker's /metrics (`name` or `name{kind="..."}`, as
+/// rendered); 0 when it is absent.
+inline std::uint64_t broker_metric(std::uint16_t port, const std::string& series)
+{
+    const auto text = call(port, "GET", "/metrics").body;
+    for (std::size_t at = text.find(series); at != std::string::npos;
+         at = text.find(series, at + 1)) {
+        const bool line_start = at == 0 || text[at - 1] == '\n' || text[at - 1] == '_';
+        const auto value_at = at + series.size();
+        if (line_start && value_at < text.size() && text[value_at] == ' ') {
+            return std::strtoull(text.c_str() + value_at + 1, nullptr, 10);
+        }
+    }
+    return 0;
 }
 
 inline constexpr const char* pytorchjobs = "/apis/kubeflow.org/v1/namespaces/default/pytorchjobs";

@@ -5,6 +5,7 @@
 #include "tests/support/process.hpp"
 
 #include <gtest/gtest.h>
+#include <nlohmann/json.hpp>
 
 #include <arpa/inet.h>
 #include <netinet/in.h>
@@ -191,6 +192,43 @@ inline std::unique_ptr<test_support::child_process> start_fedsim(std::vector<std
     auto child = test_support::child_process::start(exe, args, error);
     EXPECT_TRUE(child) << error;
     return child;
+}
+
+/// A Job (labels team=<team>) and its policy placing it on `clusters` (Duplicated), created
+/// directly in the control plane as any Karmada user would.
+inline void create_job(std::uint16_t fedsim_port, const std::string& name, const std::string& team,
+                       const nlohmann::json& clusters)
+{
+    using nlohmann::json;
+    json job = {{"apiVersion", "batch/v1"},
+                {"kind", "Job"},
+                {"metadata", {{"name", name}, {"namespace", "default"}, {"labels", {{"team", team}}}}},
+                {"spec",
+                 {{"parallelism", 1},
+                  {"completions", 1},
+                  {"template",
+                   {{"metadata", {{"labels", {{"team", team}}}}},
+                    {"spec",
+                     {{"restartPolicy", "Never"},
+                      {"containers",
+                       json::array({{{"name", "main"}, {"image", "busybox"},
+                                     {"resources", {{"limits", {{"cpu", "1"}}}}}}})}}}}}}}};
+    json policy = {
+        {"apiVersion", "policy.karmada.io/v1alpha1"},
+        {"kind", "PropagationPolicy"},
+        {"metadata", {{"name", name + "-pp"}, {"namespace", "default"}}},
+        {"spec",
+         {{"resourceSelectors",
+           json::array({{{"apiVersion", "batch/v1"}, {"kind", "Job"}, {"name", name}}})},
+          {"placement", {{"clusterAffinity", {{"clusterNames", clusters}}}}}}}};
+    auto p = fedsim_test::http(fedsim_port, "POST",
+                               "/apis/policy.karmada.io/v1alpha1/namespaces/default/"
+                               "propagationpolicies",
+                               policy.dump());
+    EXPECT_EQ(p.status, 201u) << p.body;
+    auto j = fedsim_test::http(fedsim_port, "POST", "/apis/batch/v1/namespaces/default/jobs",
+                               job.dump());
+    EXPECT_EQ(j.status, 201u) << j.body;
 }
 
 } // namespace fedsim_test

@@ -36,40 +36,7 @@ bool eventually(F probe, std::chrono::milliseconds deadline = 30s)
     return false;
 }
 
-/// A Job (labels team=<team>) and its policy placing it on `clusters` (Duplicated).
-inline void create_job(std::uint16_t fedsim_port, const std::string& name, const std::string& team,
-                       const json& clusters)
-{
-    json job = {{"apiVersion", "batch/v1"},
-                {"kind", "Job"},
-                {"metadata", {{"name", name}, {"namespace", "default"}, {"labels", {{"team", team}}}}},
-                {"spec",
-                 {{"parallelism", 1},
-                  {"completions", 1},
-                  {"template",
-                   {{"metadata", {{"labels", {{"team", team}}}}},
-                    {"spec",
-                     {{"restartPolicy", "Never"},
-                      {"containers",
-                       json::array({{{"name", "main"}, {"image", "busybox"},
-                                     {"resources", {{"limits", {{"cpu", "1"}}}}}}})}}}}}}}};
-    json policy = {
-        {"apiVersion", "policy.karmada.io/v1alpha1"},
-        {"kind", "PropagationPolicy"},
-        {"metadata", {{"name", name + "-pp"}, {"namespace", "default"}}},
-        {"spec",
-         {{"resourceSelectors",
-           json::array({{{"apiVersion", "batch/v1"}, {"kind", "Job"}, {"name", name}}})},
-          {"placement", {{"clusterAffinity", {{"clusterNames", clusters}}}}}}}};
-    auto p = fedsim_test::http(fedsim_port, "POST",
-                               "/apis/policy.karmada.io/v1alpha1/namespaces/default/"
-                               "propagationpolicies",
-                               policy.dump());
-    EXPECT_EQ(p.status, 201u) << p.body;
-    auto j = fedsim_test::http(fedsim_port, "POST", "/apis/batch/v1/namespaces/default/jobs",
-                               job.dump());
-    EXPECT_EQ(j.status, 201u) << j.body;
-}
+using fedsim_test::create_job;
 
 inline void set_fault(std::uint16_t fedsim_port, const std::string& cluster, const json& fault)
 {

@@ -654,7 +654,7 @@ TEST_F(pg_store_test, an_exception_in_one_submission_fails_only_that_submission_
     EXPECT_EQ(page->items.size(), count - 1);
 }
 
-TEST_F(pg_store_test, create_of_a_submitting_request_is_due_late_and_closed_when_the_job_runs) {
+TEST_F(pg_store_test, create_of_a_submitting_request_is_due_late_and_closed_once_recorded) {
     auto s = make_store();
     auto later = make_job("ivy", "late-create", "late");
     later.create_delay = std::chrono::minutes(10);
@@ -678,12 +678,54 @@ TEST_F(pg_store_test, create_of_a_submitting_request_is_due_late_and_closed_when
     EXPECT_EQ(first.count(a->job.id), 0u);
     EXPECT_EQ(first.count(b->job.id), 0u);
     // a: its request created the objects; b: its request gave up and hands the create over.
-    ASSERT_TRUE(run_sync(s->update_status(a->job.id, to_state(job_state::running, "Propagated"))));
+    auto recorded = run_sync(s->record_created(a->job.id, "uid-of-a"));
+    ASSERT_TRUE(recorded) << recorded.error().message;
+    EXPECT_EQ(*recorded, job_state::submitting);
     ASSERT_TRUE(run_sync(s->make_create_due(a->job.id)));
     ASSERT_TRUE(run_sync(s->make_create_due(b->job.id)));
     auto second = claimed_ids();
-    EXPECT_EQ(second.count(a->job.id), 0u);
+    EXPECT_EQ(second.count(a->job.id), 0u) << "closed by record_created";
     EXPECT_EQ(second.count(b->job.id), 1u);
+
+    // The uid is what the status loop matches bindings by; b has none yet.
+    auto active = run_sync(s->find_active_jobs({{"late", "late-create"}, {"late", "late-create-2"}}));
+    ASSERT_TRUE(active);
+    ASSERT_EQ(active->size(), 2u);
+    for (const auto& j : *active) {
+        EXPECT_EQ(j.template_uid, j.id == a->job.id ? "uid-of-a" : "") << j.name;
+    }
+    auto missing = run_sync(s->record_created("00000000-0000-4000-8000-000000000000", "x"));
+    ASSERT_FALSE(missing);
+    EXPECT_EQ(missing.error().code, store_errc::not_found);
+}
+
+TEST_F(pg_store_test, record_created_leaves_a_claimed_create_to_its_worker_and_reports_a_cancel) {
+    auto s = make_store();
+    auto sub = run_sync(
+        s->reserve_and_record_job(make_job("ivy", "claimed-create"), place_gpus({{"c1", 8}}, 1)));
+    ASSERT_TRUE(sub);
+    auto claimed = run_sync(s->claim_outbox("w", 10, std::chrono::minutes(5)));
+    ASSERT_TRUE(claimed);
+    ASSERT_EQ(claimed->size(), 1u);
+    const auto entry = (*claimed)[0];
+
+    // The request finished while a worker holds the entry: the uid is kept, the entry is not
+    // closed under the worker (whose claim still completes it).
+    ASSERT_TRUE(run_sync(s->record_created(sub->job.id, "uid-1")));
+    auto stale = run_sync(s->record_created(
+        sub->job.id, "uid-1", store::outbox_claim{entry.id, entry.attempts + 1}));
+    ASSERT_TRUE(stale) << "a stale claim still records the uid";
+    auto done = run_sync(
+        s->record_created(sub->job.id, "uid-1", store::outbox_claim{entry.id, entry.attempts}));
+    ASSERT_TRUE(done);
+    auto again = run_sync(s->complete_outbox(entry.id, entry.attempts));
+    ASSERT_FALSE(again) << "the claim was closed by record_created";
+    EXPECT_EQ(again.error().code, store_errc::conflict);
+
+    ASSERT_TRUE(run_sync(s->cancel_job(sub->job.id, "test", std::nullopt)));
+    auto after_cancel = run_sync(s->record_created(sub->job.id, "uid-1"));
+    ASSERT_TRUE(after_cancel);
+    EXPECT_EQ(*after_cancel, job_state::cancelled);
 }
 
 TEST_F(pg_store_test, idempotency_key_replays_same_body_and_rejects_other_body) {
