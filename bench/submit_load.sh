@@ -48,6 +48,16 @@ job_states() {
   psql "$db" -Atc "SELECT string_agg(state || '=' || n, ' ') FROM (SELECT state, count(*) n FROM jobs GROUP BY state) s"
 }
 rss_kib() { awk '/^VmRSS/ {print $2}' "/proc/$1/status"; }
+# CPU time (user + system, clock ticks) of the given processes and their children's threads.
+cpu_ticks() {
+  local total=0 pid
+  for pid in "$@"; do
+    [ -r "/proc/$pid/stat" ] || continue
+    total=$((total + $(awk '{print $14 + $15}' "/proc/$pid/stat")))
+  done
+  echo "$total"
+}
+postgres_pids() { pgrep -P "$(head -1 "$state/pg/data/postmaster.pid")" | tr '\n' ' '; head -1 "$state/pg/data/postmaster.pid"; }
 
 db=$("$root/scripts/pg.sh" up "$state/pg" --fsync on --port 55990)
 echo "== PostgreSQL (fsync on, synchronous_commit on): raw single-row INSERT rate (pgbench, 5 s)"
@@ -83,10 +93,21 @@ export TOKEN=$("$build/broker" token --key "$state/k.pem" --user bench --ttl 360
 echo "== broker RSS idle: $(rss_kib $broker_pid) KiB"
 
 echo "== POST /api/v1/jobs, $connections connections, ${duration} s (wrk)"
+fedsim_pid=${pids[0]}
+jobs_before=$(psql "$db" -Atc "SELECT count(*) FROM jobs")
+cpu_before=("$(cpu_ticks "$broker_pid")" "$(cpu_ticks "$fedsim_pid")" "$(cpu_ticks $(postgres_pids))")
 wrk -t2 -c"$connections" -d"${duration}s" --timeout 10s -s "$root/bench/submit_wrk.lua" \
   "$url/api/v1/jobs" | grep -E '^(requests|latency_ms|non2xx)' | sed 's/^/  /'
+cpu_after=("$(cpu_ticks "$broker_pid")" "$(cpu_ticks "$fedsim_pid")" "$(cpu_ticks $(postgres_pids))")
 jobs=$(psql "$db" -Atc "SELECT count(*) FROM jobs")
 echo "  jobs recorded: $jobs ($(job_states))"
+# Per job submitted during the run (PostgreSQL: its server processes, connection backends included;
+# a backend that exited during the run is not counted).
+awk -v n=$((jobs - jobs_before)) -v hz="$(getconf CLK_TCK)" \
+  -v b=$((cpu_after[0] - cpu_before[0])) -v f=$((cpu_after[1] - cpu_before[1])) \
+  -v p=$((cpu_after[2] - cpu_before[2])) 'BEGIN {
+    if (n > 0) printf "  CPU per job: broker %.2f ms, fedsim %.2f ms, PostgreSQL %.2f ms\n",
+      b * 1000 / hz / n, f * 1000 / hz / n, p * 1000 / hz / n }'
 queued=$(psql "$db" -Atc "SELECT count(*) FROM jobs WHERE state = 'Queued'")
 if [ "$queued" -gt 0 ]; then
   echo "  warning: $queued jobs were queued (fedsim's GPUs ran out): the rate mixes in the cheaper queued path"
