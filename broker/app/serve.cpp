@@ -223,8 +223,15 @@ int run_serve(const std::vector<std::string>& args) {
     routes::add_health_routes(*router, checks, metrics,
                               [&reconciler, &store, reader]() -> asio::awaitable<std::string> {
                                   const auto& group = store.group();
+                                  const auto watch = reconciler->binding_watch_stats();
                                   co_return "# TYPE broker_leader gauge\nbroker_leader " +
                                       std::string(reconciler->is_leader() ? "1" : "0") +
+                                      "\n# TYPE broker_status_binding_lists_total counter\n"
+                                      "broker_status_binding_lists_total " +
+                                      std::to_string(watch.lists) +
+                                      "\n# TYPE broker_status_binding_events_total counter\n"
+                                      "broker_status_binding_events_total " +
+                                      std::to_string(watch.events) +
                                       "\n# TYPE broker_store_commit_groups_total counter\n"
                                       "broker_store_commit_groups_total " +
                                       std::to_string(group.groups_committed()) +

@@ -4,9 +4,10 @@
 /// submit: validate the form → render it once without a placement (builder errors are form
 /// errors) → in ONE serialised store transaction, place against current capacity minus the
 /// outstanding reservations and record job + reservation + outbox entry (or the job as Queued
-/// with the reasons) → create the Karmada objects → 201 with the job Submitting. The status loop
-/// (reconciler.hpp) makes it Running once Karmada has bound it. A Karmada outage leaves the job
-/// Submitting; the reconciler retries it from the outbox until its objects exist.
+/// with the reasons) → create the Karmada objects → record the workload template's uid (closing
+/// the outbox entry) → 201 with the job Submitting. The status loop (reconciler.hpp) makes it
+/// Running once Karmada has bound that template. A Karmada outage leaves the job Submitting; the
+/// reconciler retries it from the outbox until all of its objects exist.
 ///
 /// Every reply is a value: an HTTP status with a JSON body, or a Status error from the one
 /// mapping (error_mapping.hpp).

@@ -177,6 +177,13 @@ proxy::net::awaitable<proxy::kube_result<std::string>> create_job_objects(
             template_uid = text_at(existing->body, {"metadata", "uid"});
         }
     }
+    if (workload != nullptr && template_uid.empty()) {
+        // The uid is what the job's ResourceBinding is recognised by: without it the job could
+        // never leave Submitting. Retried like any bad answer.
+        co_return proxy::transport_error(proxy::kube_errc::bad_response,
+                                         "Karmada answered without the uid of " +
+                                             describe(*workload));
+    }
     co_return template_uid;
 }
 

@@ -61,11 +61,33 @@ std::vector<status::cluster_status> planned_clusters(const store::job_record& jo
     return out;
 }
 
+void add_stats(proxy::reflector_stats& total, const proxy::reflector_stats& s) {
+    total.lists += s.lists;
+    total.list_failures += s.list_failures;
+    total.relists_on_gone += s.relists_on_gone;
+    total.watch_failures += s.watch_failures;
+    total.events += s.events;
+    total.bad_events += s.bad_events;
+}
+
 store::job_state to_store_state(status::job_state s) {
     return static_cast<store::job_state>(static_cast<int>(s));
 }
 
 }  // namespace
+
+binding_use use_of_binding(store::job_state state, std::string_view template_uid,
+                           std::string_view bound_uid, bool deleted) {
+    const bool submitting = state == store::job_state::submitting;
+    if (submitting && deleted) {
+        // Not bound (any more): a namesake's binding going away says nothing about this job.
+        return binding_use::ignore;
+    }
+    if (!template_uid.empty()) {
+        return bound_uid == template_uid ? binding_use::apply : binding_use::ignore;
+    }
+    return submitting ? binding_use::wait : binding_use::apply;
+}
 
 std::chrono::milliseconds retry_delay(int attempt, std::chrono::milliseconds initial,
                                       std::chrono::milliseconds max) {
@@ -101,8 +123,11 @@ struct reconciler::state : std::enable_shared_from_this<reconciler::state> {
     };
     std::mutex changed_mu;
     std::map<std::string, changed_binding> changed;
-    /// Watches every ResourceBinding while this process leads (the status source, §9).
+    /// Watches every ResourceBinding while this process leads (the status source, §9). Set and
+    /// reset on the strand under `changed_mu`, so that binding_watch_stats may read it.
     std::unique_ptr<proxy::reflector> bindings;
+    /// What the watches of earlier leaderships counted (under `changed_mu`).
+    proxy::reflector_stats past_watch_stats;
 
     state(asio::any_io_executor ex, store::store& s, proxy::kube_client& k,
           proxy::member_registry& m, job_service& j, reconciler_options o,
@@ -236,7 +261,9 @@ struct reconciler::state : std::enable_shared_from_this<reconciler::state> {
             spdlog::warn("reconciler: {} of job {} failed (attempt {}), retrying in {} ms: {}",
                          store::to_string(entry.op), entry.job_id, entry.attempts, delay.count(),
                          failure->message);
-            if (entry.attempts == 1) {
+            // A repeated create of a Running job (whose objects exist) is not worth an event.
+            if (entry.attempts == 1 && (entry.op != store::outbox_op::create ||
+                                        job->state == store::job_state::submitting)) {
                 (void)co_await store.append_event(
                     entry.job_id, "KarmadaUnavailable",
                     std::string(store::to_string(entry.op)) + " in Karmada failed: " +
@@ -297,7 +324,7 @@ struct reconciler::state : std::enable_shared_from_this<reconciler::state> {
             return slim;
         };
         std::weak_ptr<state> weak = weak_from_this();
-        bindings = std::make_unique<proxy::reflector>(
+        auto watch = std::make_unique<proxy::reflector>(
             karmada, std::move(o),
             [weak](const std::vector<proxy::cache_change>& changes,
                    const std::shared_ptr<const proxy::object_cache>&) {
@@ -314,16 +341,24 @@ struct reconciler::state : std::enable_shared_from_this<reconciler::state> {
                         changed_binding{c.object, c.type == proxy::change_type::deleted, 0};
                 }
             });
-        bindings->start();
+        watch->start();
+        std::lock_guard lock(changed_mu);
+        bindings = std::move(watch);
     }
 
     void stop_bindings_watch() {
-        if (bindings) {
-            bindings->stop();
-            bindings.reset();
+        std::unique_ptr<proxy::reflector> watch;
+        {
+            std::lock_guard lock(changed_mu);
+            watch = std::move(bindings);
+            changed.clear();
+            if (watch) {
+                add_stats(past_watch_stats, watch->stats());
+            }
         }
-        std::lock_guard lock(changed_mu);
-        changed.clear();
+        if (watch) {
+            watch->stop();
+        }
     }
 
     /// Derives the state of every job whose ResourceBinding changed since the last pass.
@@ -367,31 +402,27 @@ struct reconciler::state : std::enable_shared_from_this<reconciler::state> {
                 if (found == by_path.end()) {
                     continue;  // a namesake of another kind
                 }
-                if (job.state == store::job_state::submitting && found->second->deleted) {
-                    // Not bound (any more): a namesake's binding going away says nothing
-                    // about this job, whose objects are still being created.
-                    continue;
-                }
                 const auto& resource =
                     jsa::child(jsa::child(*found->second->object, "spec"), "resource");
-                const auto bound_uid = jsa::text(resource, "uid");
-                if (!job.template_uid.empty()) {
-                    if (!bound_uid.empty() && bound_uid != job.template_uid) {
-                        // A namesake's binding (an earlier job, or someone else's object, of
-                        // the same name).
-                        count("broker_status_bindings_ignored_total", "other_template");
-                        continue;
-                    }
-                } else if (job.state == store::job_state::submitting) {
-                    // Objects still being created, or their creation not recorded yet: whose
-                    // binding this is, is known once the template's uid is. Looked at again
-                    // each pass until then (the job leaves Submitting only through it, or
-                    // by failing or being cancelled, which ends the lookups).
-                    waiting.emplace(path_of_binding(*found->second->object), *found->second);
-                    count("broker_status_bindings_waiting_total", "creation_unrecorded");
-                    continue;
+                switch (use_of_binding(job.state, job.template_uid, jsa::text(resource, "uid"),
+                                       found->second->deleted)) {
+                    case binding_use::apply:
+                        work.emplace_back(std::move(job), *found->second);
+                        break;
+                    case binding_use::wait:
+                        // Whose binding this is, is known once the template's uid is. Looked
+                        // at again each pass until then: the job leaves Submitting only through
+                        // it, or by failing or being cancelled, which ends the lookups.
+                        waiting.emplace(path_of_binding(*found->second->object), *found->second);
+                        count("broker_status_bindings_waiting_total", "creation_unrecorded");
+                        break;
+                    case binding_use::ignore:
+                        if (!found->second->deleted) {
+                            // An earlier job's, or someone else's object's, of the same name.
+                            count("broker_status_bindings_ignored_total", "other_template");
+                        }
+                        break;
                 }
-                work.emplace_back(std::move(job), *found->second);
             }
         }
         if (!retry.empty() || !waiting.empty()) {
@@ -497,6 +528,15 @@ reconciler::reconciler(proxy::net::any_io_executor executor, store::store& store
 reconciler::~reconciler() { stop(); }
 
 bool reconciler::is_leader() const { return state_->leader.load(); }
+
+proxy::reflector_stats reconciler::binding_watch_stats() const {
+    std::lock_guard lock(state_->changed_mu);
+    auto total = state_->past_watch_stats;
+    if (state_->bindings) {
+        add_stats(total, state_->bindings->stats());
+    }
+    return total;
+}
 
 void reconciler::start() {
     auto s = state_;

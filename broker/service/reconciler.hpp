@@ -26,10 +26,12 @@
 #include "broker/store/store.hpp"
 #include "proxy/kube_client.hpp"
 #include "proxy/member_registry.hpp"
+#include "proxy/reflector.hpp"
 
 #include <chrono>
 #include <memory>
 #include <string>
+#include <string_view>
 
 namespace broker::service {
 
@@ -62,6 +64,9 @@ public:
     /// Runs a pass now instead of at the next interval.
     void wake();
     bool is_leader() const;
+    /// The ResourceBinding watch's completed lists and applied events, summed over every time
+    /// this process led (for /metrics: the status source is live once a list completed).
+    proxy::reflector_stats binding_watch_stats() const;
     /// Completes when the loop has ended after stop().
     proxy::net::awaitable<void> wait_stopped();
 
@@ -70,6 +75,20 @@ public:
 private:
     std::shared_ptr<state> state_;
 };
+
+/// What the status loop does with a changed ResourceBinding that names a job's workload.
+enum class binding_use {
+    apply,   ///< derive the job's status from it
+    wait,    ///< look at it again next pass: the job's creation is not recorded yet
+    ignore,  ///< not the job's (a namesake's), or a deletion that says nothing about it
+};
+
+/// `template_uid` is the job's recorded one (empty: none yet), `bound_uid` the binding's
+/// `spec.resource.uid`. A job with a recorded uid takes only bindings of that uid; a Submitting
+/// job without one waits for it; a Running job without one (recorded before uids were) takes
+/// bindings by name.
+binding_use use_of_binding(store::job_state state, std::string_view template_uid,
+                           std::string_view bound_uid, bool deleted);
 
 /// The delay before retry `attempt` (1-based): initial × 2^(attempt−1), capped at `max`.
 std::chrono::milliseconds retry_delay(int attempt, std::chrono::milliseconds initial,

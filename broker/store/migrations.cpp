@@ -158,8 +158,15 @@ DROP FUNCTION count_reservation();
         // creating all of the job's objects: a ResourceBinding is the job's only when it binds
         // that uid (a namesake's binding names the same workload), and a job without it has
         // objects still to create. Not indexed, so writing it stays an in-page update.
+        // Jobs recorded before it have none: each active one gets a create again, which the
+        // reconciler repeats idempotently (its objects are found to exist) and which records
+        // the uid; until then a Running job's bindings are matched by name, as they were.
         {11, "workload template uid", R"sql(
 ALTER TABLE jobs ADD COLUMN template_uid text;
+INSERT INTO outbox (job_id, op, next_attempt_at)
+    SELECT j.id, 'create', clock_timestamp() FROM jobs j
+    WHERE j.state IN ('Submitting', 'Running') AND NOT EXISTS (
+        SELECT 1 FROM outbox o WHERE o.job_id = j.id AND o.op = 'create' AND o.done_at IS NULL);
 )sql"},
     };
     return list;

@@ -352,7 +352,9 @@ TEST(broker_api, health_readiness_metrics_openapi_and_clusters)
     EXPECT_NE(metrics.body.find("broker_http_requests_total"), std::string::npos);
     EXPECT_NE(metrics.body.find("broker_leader"), std::string::npos);
     for (const char* name : {"broker_store_commit_groups_total", "broker_store_grouped_writes_total",
-                             "broker_store_reservation_sums_total"}) {
+                             "broker_store_reservation_sums_total",
+                             "broker_status_binding_lists_total",
+                             "broker_status_binding_events_total"}) {
         EXPECT_NE(metrics.body.find(std::string("\n") + name + " "), std::string::npos) << name;
     }
     auto openapi = call(b->port(), "GET", "/openapi.json");

@@ -195,9 +195,11 @@ inline std::unique_ptr<test_support::child_process> start_fedsim(std::vector<std
 }
 
 /// A Job (labels team=<team>) and its policy placing it on `clusters` (Duplicated), created
-/// directly in the control plane as any Karmada user would.
+/// directly in the control plane as any Karmada user would; `pod_annotations` go on its pod
+/// template (fedsim.io/run-seconds, fedsim.io/outcome).
 inline void create_job(std::uint16_t fedsim_port, const std::string& name, const std::string& team,
-                       const nlohmann::json& clusters)
+                       const nlohmann::json& clusters,
+                       const nlohmann::json& pod_annotations = nlohmann::json::object())
 {
     using nlohmann::json;
     json job = {{"apiVersion", "batch/v1"},
@@ -207,7 +209,7 @@ inline void create_job(std::uint16_t fedsim_port, const std::string& name, const
                  {{"parallelism", 1},
                   {"completions", 1},
                   {"template",
-                   {{"metadata", {{"labels", {{"team", team}}}}},
+                   {{"metadata", {{"labels", {{"team", team}}}, {"annotations", pod_annotations}}},
                     {"spec",
                      {{"restartPolicy", "Never"},
                       {"containers",

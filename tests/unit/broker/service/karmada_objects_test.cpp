@@ -71,6 +71,35 @@ TEST(reconciler, retry_delay_doubles_from_initial_up_to_max) {
     }
 }
 
+TEST(reconciler, a_binding_moves_a_job_only_when_it_binds_the_jobs_own_template) {
+    using broker::service::binding_use;
+    using broker::service::use_of_binding;
+    using broker::store::job_state;
+    struct row {
+        job_state state;
+        const char* template_uid;
+        const char* bound_uid;
+        bool deleted;
+        binding_use expected;
+        const char* why;
+    };
+    const row rows[] = {
+        {job_state::submitting, "u1", "u1", false, binding_use::apply, "its own binding"},
+        {job_state::running, "u1", "u1", true, binding_use::apply, "its own binding went away"},
+        {job_state::submitting, "u1", "u0", false, binding_use::ignore, "a namesake's binding"},
+        {job_state::running, "u1", "u0", false, binding_use::ignore, "a namesake's binding"},
+        {job_state::running, "u1", "", false, binding_use::ignore, "a binding without a uid"},
+        {job_state::submitting, "", "u0", false, binding_use::wait, "creation not recorded"},
+        {job_state::submitting, "", "u0", true, binding_use::ignore, "a deletion, not recorded"},
+        {job_state::submitting, "u1", "u1", true, binding_use::ignore, "a deletion while Submitting"},
+        {job_state::running, "", "u0", false, binding_use::apply, "recorded before uids"},
+    };
+    for (const auto& r : rows) {
+        EXPECT_EQ(use_of_binding(r.state, r.template_uid, r.bound_uid, r.deleted), r.expected)
+            << r.why;
+    }
+}
+
 TEST(job_service, is_job_id_accepts_only_canonical_uuids) {
     EXPECT_TRUE(broker::service::is_job_id("0f8fad5b-d9cb-469f-a165-70867728950e"));
     EXPECT_FALSE(broker::service::is_job_id("0f8fad5bd9cb469fa16570867728950e"));

@@ -701,24 +701,39 @@ TEST_F(pg_store_test, create_of_a_submitting_request_is_due_late_and_closed_once
 
 TEST_F(pg_store_test, record_created_leaves_a_claimed_create_to_its_worker_and_reports_a_cancel) {
     auto s = make_store();
-    auto sub = run_sync(
-        s->reserve_and_record_job(make_job("ivy", "claimed-create"), place_gpus({{"c1", 8}}, 1)));
+    auto sub = run_sync(s->reserve_and_record_job(make_job("ivy", "claimed-create"),
+                                                  place_gpus({{"c1", 100000}}, 1)));
     ASSERT_TRUE(sub);
-    auto claimed = run_sync(s->claim_outbox("w", 10, std::chrono::minutes(5)));
-    ASSERT_TRUE(claimed);
-    ASSERT_EQ(claimed->size(), 1u);
-    const auto entry = (*claimed)[0];
+    ASSERT_EQ(sub->job.state, job_state::submitting);
+    // The suite's database is shared: other tests' due entries are claimed along.
+    const auto claim_ours = [&]() -> std::optional<outbox_entry> {
+        auto claimed = run_sync(s->claim_outbox("w", 1000, std::chrono::minutes(5)));
+        EXPECT_TRUE(claimed);
+        for (const auto& e : claimed ? *claimed : std::vector<outbox_entry>{}) {
+            if (e.job_id == sub->job.id) {
+                return e;
+            }
+        }
+        return std::nullopt;
+    };
+    const auto first = claim_ours();
+    ASSERT_TRUE(first);
+    const auto entry = *first;
 
     // The request finished while a worker holds the entry: the uid is kept, the entry is not
-    // closed under the worker (whose claim still completes it).
+    // closed under the worker, nor by a stale claim.
     ASSERT_TRUE(run_sync(s->record_created(sub->job.id, "uid-1")));
     auto stale = run_sync(s->record_created(
         sub->job.id, "uid-1", store::outbox_claim{entry.id, entry.attempts + 1}));
     ASSERT_TRUE(stale) << "a stale claim still records the uid";
-    auto done = run_sync(
-        s->record_created(sub->job.id, "uid-1", store::outbox_claim{entry.id, entry.attempts}));
-    ASSERT_TRUE(done);
-    auto again = run_sync(s->complete_outbox(entry.id, entry.attempts));
+    // Still open: its worker can hand it back, and the next claim closes it by recording.
+    ASSERT_TRUE(run_sync(s->fail_outbox(entry.id, entry.attempts, "test", milliseconds(0))));
+    const auto reclaimed = claim_ours();
+    ASSERT_TRUE(reclaimed);
+    const auto second = *reclaimed;
+    ASSERT_TRUE(run_sync(
+        s->record_created(sub->job.id, "uid-1", store::outbox_claim{second.id, second.attempts})));
+    auto again = run_sync(s->complete_outbox(second.id, second.attempts));
     ASSERT_FALSE(again) << "the claim was closed by record_created";
     EXPECT_EQ(again.error().code, store_errc::conflict);
 
@@ -726,6 +741,37 @@ TEST_F(pg_store_test, record_created_leaves_a_claimed_create_to_its_worker_and_r
     auto after_cancel = run_sync(s->record_created(sub->job.id, "uid-1"));
     ASSERT_TRUE(after_cancel);
     EXPECT_EQ(*after_cancel, job_state::cancelled);
+}
+
+TEST_F(pg_store_test, a_cancels_delete_waits_for_the_submitting_requests_deadline) {
+    auto s = make_store();
+    auto job = make_job("ivy", "creating", "cancel-wait");
+    job.create_delay = std::chrono::minutes(10);
+    auto creating = run_sync(s->reserve_and_record_job(job, place_gpus({{"c1", 100000}}, 1)));
+    job.name = "created";
+    auto created = run_sync(s->reserve_and_record_job(job, place_gpus({{"c1", 100000}}, 1)));
+    job.name = "gave-up";
+    auto gave_up = run_sync(s->reserve_and_record_job(job, place_gpus({{"c1", 100000}}, 1)));
+    ASSERT_TRUE(creating);
+    ASSERT_TRUE(created);
+    ASSERT_TRUE(gave_up);
+    ASSERT_TRUE(run_sync(s->record_created(created->job.id, "uid-created")));
+    ASSERT_TRUE(run_sync(s->make_create_due(gave_up->job.id)));
+    for (const auto* j : {&creating, &created, &gave_up}) {
+        ASSERT_TRUE(run_sync(s->cancel_job((*j)->job.id, "test", std::nullopt)));
+    }
+    // Only the job whose request may still be creating its objects keeps its delete waiting.
+    auto claimed = run_sync(s->claim_outbox("w", 100, std::chrono::minutes(5)));
+    ASSERT_TRUE(claimed);
+    const std::set<std::string> ours = {creating->job.id, created->job.id, gave_up->job.id};
+    std::set<std::string> deletes;
+    for (const auto& e : *claimed) {
+        if (ours.count(e.job_id) != 0) {  // the database is shared with the other tests
+            EXPECT_EQ(e.op, outbox_op::remove) << e.job_id;
+            deletes.insert(e.job_id);
+        }
+    }
+    EXPECT_EQ(deletes, (std::set<std::string>{created->job.id, gave_up->job.id}));
 }
 
 TEST_F(pg_store_test, idempotency_key_replays_same_body_and_rejects_other_body) {
